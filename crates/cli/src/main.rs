@@ -1,0 +1,38 @@
+//! The `mingjing` binary: parses the command line and hands each subcommand to its module.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// 明镜：组织生活会和民主评议党员工作系统，含对照检查材料审查引擎。
+#[derive(Debug, Parser)]
+#[command(name = "mingjing", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// 审查对照检查材料：结构、检视方面覆盖、内部重复、问题与措施对应、篇幅和具体程度
+    Review(commands::review::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Review(args) => commands::review::run(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,2 @@
+//! Benchmarks: parse + all checks on one material.
+fn main() {}

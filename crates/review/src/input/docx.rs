@@ -1,0 +1,1 @@
+//! Paragraph text from a `.docx`.

@@ -1,0 +1,100 @@
+//! Turns the bytes of an uploaded or named file into the decoded original text of a
+//! material: UTF-8 or GB18030/GBK `.txt`/`.md`, or the paragraphs of a `.docx`.
+//! Everything the engine reports later is a char offset into `Source::text`.
+
+mod docx;
+mod text;
+
+use crate::span::Span;
+
+/// Largest decoded text the engine accepts; real materials are 3–20 KB.
+pub const MAX_TEXT_BYTES: usize = 1 << 20;
+
+/// Why a file could not be read. `Display` is the message shown to a user, in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error("文件是空的，没有可审查的文字")]
+    Empty,
+    #[error("文件过大：文字超过 {limit} 字节（1 MiB），请检查是否上传了错误的文件")]
+    TooLarge { limit: usize },
+    #[error("这不是文本文件（看起来是二进制数据），请上传 .txt、.md 或 .docx 文件")]
+    Binary,
+    #[error("不支持 {kind} 格式，请在 WPS 或 Word 中“另存为” .docx 或 .txt 后再上传")]
+    Unsupported { kind: &'static str },
+    #[error("无法识别文本编码，请另存为 UTF-8 或 GB18030 编码的 .txt 文件")]
+    UnknownEncoding,
+    #[error(".docx 文件已损坏或不完整，无法读取：{0}")]
+    CorruptDocx(String),
+}
+
+/// How the source text was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Utf8,
+    Utf16,
+    Gb18030,
+    Docx,
+}
+
+/// Layout hints for one paragraph, from `.docx` styles; plain text has none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParagraphHint {
+    /// The paragraph, in char offsets of `Source::text`, without its line break.
+    pub span: Span,
+    /// Outline level of a heading style (`Heading1` → 1 …), if any.
+    pub heading_level: Option<u8>,
+    /// Every run of visible text in the paragraph is bold.
+    pub bold: bool,
+    /// Automatic list numbering level (`w:numPr`), whose number text is not in the XML.
+    pub list_level: Option<u8>,
+}
+
+/// A decoded material: its original text and, for `.docx`, per-paragraph hints.
+#[derive(Debug, Clone)]
+pub struct Source {
+    text: String,
+    format: Format,
+    hints: Vec<ParagraphHint>,
+}
+
+impl Source {
+    /// Wraps text that is already decoded (tests, the web form).
+    pub fn from_text(text: impl Into<String>) -> Result<Self, ReadError> {
+        let text = text.into();
+        check_text(&text)?;
+        Ok(Self { text, format: Format::Utf8, hints: Vec::new() })
+    }
+
+    pub(crate) fn with_hints(text: String, format: Format, hints: Vec<ParagraphHint>) -> Self {
+        Self { text, format, hints }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    pub fn hints(&self) -> &[ParagraphHint] {
+        &self.hints
+    }
+}
+
+/// Reads a file's bytes; `name` is used only for its extension.
+pub fn read(name: &str, bytes: &[u8]) -> Result<Source, ReadError> {
+    let _ = (name, bytes);
+    todo!("input::read")
+}
+
+/// The checks every decoded text must pass, whatever it came from.
+fn check_text(text: &str) -> Result<(), ReadError> {
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(ReadError::TooLarge { limit: MAX_TEXT_BYTES });
+    }
+    if text.chars().all(char::is_whitespace) {
+        return Err(ReadError::Empty);
+    }
+    Ok(())
+}
