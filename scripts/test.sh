@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test of the project: formatting, lints, unit and integration tests, doc
+# tests. The one command the README gives for testing, and what CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# PostgreSQL-backed tests need a server on 127.0.0.1:5432; install and start one where
+# the machine has none (CI machines of this project's kind already run one).
+source scripts/lib/postgres.sh
+ensure_postgres
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== cargo test"
+cargo test --workspace --locked
