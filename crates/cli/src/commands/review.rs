@@ -81,10 +81,10 @@ pub fn run(args: &Args) -> ExitCode {
     let mut out = stdout.lock();
     for file in &args.files {
         let name = file.display().to_string();
-        let outcome = read_source(file).map(|source| (review(&source, &campaign, audience, &options), source));
+        let outcome = read_source(file).map(|source| review(&source, &campaign, audience, &options));
         let written = match (outcome, args.format) {
-            (Ok((review, source)), Format::Text) => text::write(&mut out, &name, &review, source.text()),
-            (Ok((review, _)), Format::Json) => json_line(&mut out, &FileReview { file: name, review: &review }),
+            (Ok(review), Format::Text) => text::write(&mut out, &name, &review),
+            (Ok(review), Format::Json) => json_line(&mut out, &FileReview { file: name, review: &review }),
             (Err(message), format) => {
                 failed = true;
                 eprintln!("错误：{name}：{message}");
@@ -107,8 +107,10 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 fn json_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value).map_err(io::Error::other)?;
-    writeln!(out)
+    // Serialize first, so that a failed write keeps its own error kind (a closed pipe).
+    let mut line = serde_json::to_vec(value).map_err(io::Error::other)?;
+    line.push(b'\n');
+    out.write_all(&line)
 }
 
 /// A built-in id, or else a path to a TOML definition.

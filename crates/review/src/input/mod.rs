@@ -82,10 +82,76 @@ impl Source {
     }
 }
 
+/// Largest text file read at all: GB18030 and UTF-16 take at most 4 bytes per char, so
+/// anything beyond this cannot decode to under `MAX_TEXT_BYTES` of real text, and
+/// refusing it early spares decoding megabytes only to throw them away.
+pub const MAX_FILE_BYTES: usize = 8 * MAX_TEXT_BYTES;
+
+/// Largest `.docx` read at all. Larger than for text because a `.docx` also carries its
+/// pictures (a scanned signature or seal easily takes a few MiB), which are never read;
+/// the text part itself is limited separately when inflated.
+pub const MAX_DOCX_BYTES: usize = 32 * MAX_TEXT_BYTES;
+
+const PDF_MAGIC: &[u8] = b"%PDF";
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// An empty zip archive (end of central directory only).
+const EMPTY_ZIP_MAGIC: &[u8] = b"PK\x05\x06";
+const RTF_MAGIC: &[u8] = b"{\\rtf";
+
+const KIND_PDF: &str = "PDF";
+const KIND_OLD_WORD: &str = ".doc/.wps（旧版 Word/WPS）";
+const KIND_RTF: &str = "RTF";
+
 /// Reads a file's bytes; `name` is used only for its extension.
+///
+/// The content decides first (a `.txt` that is really a PDF is refused as PDF), the
+/// extension only for what content cannot tell.
 pub fn read(name: &str, bytes: &[u8]) -> Result<Source, ReadError> {
-    let _ = (name, bytes);
-    todo!("input::read")
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    if bytes.starts_with(PDF_MAGIC) {
+        return Err(ReadError::Unsupported { kind: KIND_PDF });
+    }
+    if bytes.starts_with(OLE2_MAGIC) {
+        return Err(ReadError::Unsupported { kind: KIND_OLD_WORD });
+    }
+    if bytes.starts_with(RTF_MAGIC) {
+        return Err(ReadError::Unsupported { kind: KIND_RTF });
+    }
+    if bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(EMPTY_ZIP_MAGIC) {
+        if bytes.len() > MAX_DOCX_BYTES {
+            return Err(ReadError::TooLarge { limit: MAX_TEXT_BYTES });
+        }
+        let (text, hints) = docx::read(bytes)?;
+        check_text(&text)?;
+        return Ok(Source::with_hints(text, Format::Docx, hints));
+    }
+    match extension(name).as_str() {
+        "pdf" => return Err(ReadError::Unsupported { kind: KIND_PDF }),
+        "doc" | "wps" | "dot" | "wpt" => return Err(ReadError::Unsupported { kind: KIND_OLD_WORD }),
+        "rtf" => return Err(ReadError::Unsupported { kind: KIND_RTF }),
+        "docx" | "docm" | "dotx" => {
+            return Err(ReadError::CorruptDocx("文件内容不是 .docx 的压缩包格式，可能只是改了扩展名".to_owned()));
+        }
+        _ => {}
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge { limit: MAX_TEXT_BYTES });
+    }
+    let (text, format) = text::decode(bytes)?;
+    check_text(&text)?;
+    Ok(Source::with_hints(text, format, Vec::new()))
+}
+
+/// Lower-case extension of the last path component, `""` if none.
+fn extension(name: &str) -> String {
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    match file.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
+        _ => String::new(),
+    }
 }
 
 /// The checks every decoded text must pass, whatever it came from.

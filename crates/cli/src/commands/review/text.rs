@@ -57,7 +57,7 @@ fn problem_text<'a>(review: &'a Review, p: &ProblemPosition) -> &'a str {
     in_aspect.or_else(in_unmatched).map_or("", |t| t.text.as_str())
 }
 
-pub fn write(out: &mut impl Write, file: &str, review: &Review, _original: &str) -> io::Result<()> {
+pub fn write(out: &mut impl Write, file: &str, review: &Review) -> io::Result<()> {
     writeln!(out, "{}", heading(&format!("审查报告：{file}（{} 字）", review.chars)))?;
     if let Some(title) = &review.title {
         writeln!(out, "标题：{}", title.text.trim_matches(|c: char| c == '#' || c.is_whitespace()))?;
@@ -78,11 +78,11 @@ fn coverage(out: &mut impl Write, review: &Review) -> io::Result<()> {
     let summary = if covered == total { ok(&summary) } else { bad(&summary) };
     writeln!(out, "\n{} 覆盖 {summary}", heading("一、检视方面"))?;
     for aspect in &review.aspects {
-        let label = format!("  （{}）{}", numeral(aspect.index + 1), excerpt(&aspect.title, 30));
+        let label = format!("（{}）{}", numeral(aspect.index + 1), excerpt(&aspect.title, 30));
         if aspect.covered {
-            writeln!(out, "{} {label}：问题 {} 条", ok("✓"), aspect.problems.len())?;
+            writeln!(out, "  {} {label}：问题 {} 条", ok("✓"), aspect.problems.len())?;
         } else {
-            writeln!(out, "{} {label}：{}", bad("✗"), bad("未见对应的查摆内容"))?;
+            writeln!(out, "  {} {label}：{}", bad("✗"), bad("未见对应的查摆内容"))?;
         }
     }
     for section in &review.unmatched_sections {
