@@ -34,8 +34,12 @@ fn json_report_of_the_example_has_the_documented_structure() {
     assert_eq!(text.lines().count(), 1);
     let report: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert_eq!(report["file"], EXAMPLE);
-    let counts: Vec<usize> =
-        report["aspects"].as_array().expect("aspects").iter().map(|a| a["problems"].as_array().map_or(0, Vec::len)).collect();
+    let counts: Vec<usize> = report["aspects"]
+        .as_array()
+        .expect("aspects")
+        .iter()
+        .map(|a| a["problems"].as_array().map_or(0, Vec::len))
+        .collect();
     assert_eq!(counts, vec![3, 3, 3, 2, 3]);
     for aspect in report["aspects"].as_array().expect("aspects") {
         assert_eq!(aspect["covered"], true);

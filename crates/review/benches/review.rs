@@ -22,7 +22,11 @@ fn long_material() -> String {
         }
     }
     while text.len() < 15_000 {
-        text = text.replacen("二、产生问题的原因分析", "二、产生问题的原因分析\n\n一是进一步说明。补充的原因剖析内容，用来加长材料。", 1);
+        text = text.replacen(
+            "二、产生问题的原因分析",
+            "二、产生问题的原因分析\n\n一是进一步说明。补充的原因剖析内容，用来加长材料。",
+            1,
+        );
     }
     text
 }

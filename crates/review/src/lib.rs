@@ -19,6 +19,7 @@
 
 pub mod campaign;
 pub mod checks;
+pub mod copy;
 pub mod input;
 pub mod normalize;
 pub mod report;
@@ -28,5 +29,5 @@ pub mod structure;
 
 pub use campaign::{Audience, Campaign};
 pub use input::{ReadError, Source};
-pub use report::{Options, Review, review};
+pub use report::{Corpus, Options, Review, review, review_against};
 pub use span::Span;

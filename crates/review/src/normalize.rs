@@ -13,6 +13,7 @@
 //! left alone, and `.docx` paragraphs are always paragraphs.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::input::{Format, Source};
 use crate::span::Span;
@@ -97,8 +98,12 @@ impl NormText {
 /// other format chars, controls), `' '` for any whitespace or line break (whose fate
 /// depends on its neighbours), else the canonical char.
 pub fn normalize_char(c: char) -> Option<char> {
-    let mut buf = [0u8; 4];
-    let simple = fast2s::convert(c.encode_utf8(&mut buf)).chars().next().unwrap_or(c);
+    let simple = if traditional().may_convert(c) {
+        let mut buf = [0u8; 4];
+        fast2s::convert(c.encode_utf8(&mut buf)).chars().next().unwrap_or(c)
+    } else {
+        c
+    };
     match classify(simple) {
         Class::Keep(c) => Some(c),
         Class::Space | Class::Break => Some(' '),
@@ -113,9 +118,11 @@ pub fn normalize_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut last: Option<char> = None;
     let mut pending_space = false;
-    for c in simplified(s) {
+    let chars = simplified(s);
+    for (i, &c) in chars.iter().enumerate() {
         match classify(c) {
             Class::Keep(c) => {
+                let c = full_stop(c, last, chars.get(i + 1).copied());
                 if pending_space && last.is_some_and(|l| l.is_ascii_alphanumeric()) && c.is_ascii_alphanumeric() {
                     out.push(' ');
                 }
@@ -132,14 +139,64 @@ pub fn normalize_str(s: &str) -> String {
 
 /// The original chars in simplified script, one for one.
 fn simplified(text: &str) -> Vec<char> {
+    let chars: Vec<char> = text.chars().collect();
+    let table = traditional();
+    if !chars.iter().any(|&c| table.may_convert(c)) {
+        // The common case, text already simplified: skips fast2s' three hash lookups
+        // per char, which would be most of the cost of normalizing.
+        return chars;
+    }
     let converted: Vec<char> = fast2s::convert(text).chars().collect();
-    if converted.len() == text.chars().count() {
+    if converted.len() == chars.len() {
         return converted;
     }
     // fast2s maps char to char today; should a version ever change the count, offsets
     // must still line up, so fall back to converting each char alone.
     let mut buf = [0u8; 4];
     text.chars().map(|c| fast2s::convert(c.encode_utf8(&mut buf)).chars().next().unwrap_or(c)).collect()
+}
+
+/// Chars that fast2s may change: those it converts alone, plus the few it converts only
+/// next to a particular neighbour (看著, 苧麻). fast2s only touches 3-byte UTF-8
+/// chars, so the BMP is enough.
+#[derive(Debug)]
+struct Traditional {
+    bits: Box<[u64]>,
+}
+
+/// Chars fast2s leaves alone unless a neighbour makes them convert (its special table).
+const CONTEXT_ONLY: [char; 3] = ['藉', '著', '苧'];
+
+impl Traditional {
+    fn build() -> Self {
+        // One conversion of every 3-byte char, each between '0's: exactly the context
+        // fast2s assumes at the ends of a string, so each char converts as if alone.
+        let candidates = || (0x800u32..=0xffff).filter_map(char::from_u32);
+        let probe: String = candidates().flat_map(|c| ['0', c]).collect();
+        let converted = fast2s::convert(&probe);
+        let mut bits = vec![0u64; 0x10000 / 64].into_boxed_slice();
+        let mut mark = |c: char| {
+            let i = u32::from(c) as usize;
+            bits[i / 64] |= 1 << (i % 64);
+        };
+        for (c, to) in candidates().zip(converted.chars().skip(1).step_by(2)) {
+            if c != to {
+                mark(c);
+            }
+        }
+        CONTEXT_ONLY.into_iter().for_each(&mut mark);
+        Self { bits }
+    }
+
+    fn may_convert(&self, c: char) -> bool {
+        let i = u32::from(c) as usize;
+        self.bits.get(i / 64).is_some_and(|word| word & (1 << (i % 64)) != 0)
+    }
+}
+
+fn traditional() -> &'static Traditional {
+    static TABLE: OnceLock<Traditional> = OnceLock::new();
+    TABLE.get_or_init(Traditional::build)
 }
 
 /// What one (already simplified) char becomes.
@@ -225,6 +282,18 @@ fn classify(c: char) -> Class {
     })
 }
 
+/// Chinese text typed with half-width punctuation ends its sentences with '.': after
+/// Chinese text it is a full stop, while "1." and "3.5" keep their dot (so does "...").
+fn full_stop(c: char, prev: Option<char>, next: Option<char>) -> char {
+    let after_chinese = prev.is_some_and(|p| is_cjk(p) || matches!(p, '"' | '\'' | '）' | '】' | '》'));
+    let ends = next.is_none_or(|n| !(n.is_ascii_alphanumeric() || matches!(n, '.' | '．')));
+    if c == '.' && after_chinese && ends { '。' } else { c }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' | '\u{20000}'..='\u{2ffff}')
+}
+
 /// How a line starts, for deciding whether a line break before it ends a paragraph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lead {
@@ -306,7 +375,13 @@ fn is_blank_char(c: char) -> bool {
 }
 
 /// Normalizes one line `range` of `original` into `out`, stripping markdown.
-fn scan_line(original: &[char], range: Range<usize>, brk: Option<usize>, out: &mut Lines, tokens: &mut Vec<usize>) -> Line {
+fn scan_line(
+    original: &[char],
+    range: Range<usize>,
+    brk: Option<usize>,
+    out: &mut Lines,
+    tokens: &mut Vec<usize>,
+) -> Line {
     let line = &original[range.clone()];
     let offset = range.start;
     let mut p = line.iter().position(|&c| !is_blank_char(c)).unwrap_or(line.len());
@@ -329,10 +404,16 @@ fn scan_line(original: &[char], range: Range<usize>, brk: Option<usize>, out: &m
         }
     }
 
+    // A line of markup only ("# ") has its content end before the markup end.
+    let content_end = content_end.max(p);
+
     // Emphasis tokens pair up in order; an odd last one is literal text.
     tokens.clear();
     let mut counts = [0usize; 2];
     for (i, mark) in [(0, '*'), (1, '_')] {
+        if !line[p..content_end].contains(&mark) {
+            continue;
+        }
         let before = tokens.len();
         let mut k = p;
         while k < content_end {
@@ -368,6 +449,8 @@ fn scan_line(original: &[char], range: Range<usize>, brk: Option<usize>, out: &m
         }
         match classify(line[k]) {
             Class::Keep(c) => {
+                let prev = out.chars[start..].last().copied();
+                let c = full_stop(c, prev, line.get(k + 1).copied());
                 if let Some(space) = pending_space.take() {
                     let joins_words = out.chars.len() > start
                         && out.chars.last().is_some_and(char::is_ascii_alphanumeric)
@@ -498,7 +581,9 @@ impl Layout {
 
     /// Whether the line break between `prev` and `next` is a wrap inside a paragraph.
     fn joins(&self, prev: &Line, next: &Line) -> bool {
-        let Some(width) = self.width else { return false };
+        let Some(width) = self.width else {
+            return false;
+        };
         let markup = prev.heading.is_some() || prev.emphasized || next.heading.is_some() || next.block_start;
         if markup || next.lead == Lead::Strong || prev.len() * 10 < width * 7 {
             return false;
@@ -628,8 +713,12 @@ mod tests {
 
     #[test]
     fn width_and_punctuation_have_one_form() {
-        let text = norm("ＡＢＣ１２３ａｂｃ,，;；:：?？!！(（)）．.“引”「号」『双』＂x＂‘单’'y'〔1〕[2]【3】［4］—–―─…～~");
-        assert_eq!(all(&text), "ABC123abc，，；；：：？？！！（（））..\"引\"\"号\"\"双\"\"x\"'单''y'【1】【2】【3】【4】————…~~");
+        let text =
+            norm("ＡＢＣ１２３ａｂｃ,，;；:：?？!！(（)）．.“引”「号」『双』＂x＂‘单’'y'〔1〕[2]【3】［4］—–―─…～~");
+        assert_eq!(
+            all(&text),
+            "ABC123abc，，；；：：？？！！（（））..\"引\"\"号\"\"双\"\"x\"'单''y'【1】【2】【3】【4】————…~~"
+        );
     }
 
     #[test]
@@ -637,6 +726,23 @@ mod tests {
         assert_eq!(all(&norm("學習貫徹黨的創新理論，堅定「四個自信」。")), "学习贯彻党的创新理论，坚定\"四个自信\"。");
         assert_eq!(normalize_str("學習 貫徹"), "学习贯彻");
         assert_eq!(normalize_char('學'), Some('学'));
+    }
+
+    #[test]
+    fn traditional_chars_are_all_known() {
+        let table = traditional();
+        for c in "學習貫徹黨創論堅藉著苧乾".chars() {
+            assert!(table.may_convert(c), "{c}");
+        }
+        for c in "学习贯彻党的创新理论坚定，a".chars() {
+            assert!(!table.may_convert(c), "{c}");
+        }
+        // Context-only conversions: the fast path must not skip them.
+        for text in ["看著", "苧麻"] {
+            let expected: Vec<char> = fast2s::convert(text).chars().collect();
+            assert_ne!(expected, text.chars().collect::<Vec<_>>(), "{text}");
+            assert_eq!(simplified(text), expected);
+        }
     }
 
     #[test]
@@ -666,15 +772,34 @@ mod tests {
 
     #[test]
     fn markdown_is_stripped_with_hints() {
-        let text = norm("# 标题\n\n**一、存在的主要问题**\n\n## （一）政治方面\n- 一是**学习**不够。\n* 二是__落实__不够。\n____年__月\n•三是 a*b");
+        let text = norm(
+            "# 标题\n\n**一、存在的主要问题**\n\n## （一）政治方面\n- 一是**学习**不够。\n* 二是__落实__不够。\n____年__月\n•三是 a*b",
+        );
         assert_eq!(
             paragraph_texts(&text),
-            ["标题", "一、存在的主要问题", "（一）政治方面", "一是学习不够。", "二是落实不够。", "____年__月", "三是a*b"]
+            [
+                "标题",
+                "一、存在的主要问题",
+                "（一）政治方面",
+                "一是学习不够。",
+                "二是落实不够。",
+                "____年__月",
+                "三是a*b"
+            ]
         );
-        let flags: Vec<(Option<u8>, bool)> = text.paragraphs().iter().map(|p| (p.heading_level, p.emphasized)).collect();
+        let flags: Vec<(Option<u8>, bool)> =
+            text.paragraphs().iter().map(|p| (p.heading_level, p.emphasized)).collect();
         assert_eq!(
             flags,
-            [(Some(1), false), (None, true), (Some(2), false), (None, false), (None, false), (None, false), (None, false)]
+            [
+                (Some(1), false),
+                (None, true),
+                (Some(2), false),
+                (None, false),
+                (None, false),
+                (None, false),
+                (None, false)
+            ]
         );
         let title = &text.paragraphs()[1];
         assert_eq!(text.to_original(title.range.clone()), Span::new(8, 17), "the markup is not part of the title");
@@ -715,7 +840,8 @@ mod tests {
     fn one_paragraph_per_line_is_not_joined() {
         let text = norm(&EXAMPLE.join("\n"));
         assert_eq!(paragraph_texts(&text).len(), EXAMPLE.len());
-        let lines = norm("第一行没有标点但是很长很长很长很长很长很长很长\n第二行也没有标点但是很长很长很长很长很长很长");
+        let lines =
+            norm("第一行没有标点但是很长很长很长很长很长很长很长\n第二行也没有标点但是很长很长很长很长很长很长");
         assert_eq!(lines.paragraphs().len(), 2, "too few lines to tell a wrap");
     }
 
@@ -849,6 +975,12 @@ mod tests {
                 .collect();
             let text = NormText::new(&Source::with_hints(raw.clone(), Format::Docx, hints));
             check_invariants(&text, raw.chars().count());
+        }
+
+        #[test]
+        fn the_fast_path_converts_exactly_as_fast2s(raw in "[學習黨們這藉口看著苧麻乾隆坤覆答夥甚計畫闔家鍾書的是a1 ]{0,30}") {
+            let expected: Vec<char> = fast2s::convert(&raw).chars().collect();
+            prop_assert_eq!(simplified(&raw), expected);
         }
 
         #[test]

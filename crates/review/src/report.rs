@@ -10,6 +10,7 @@ use crate::campaign::{Audience, Campaign};
 use crate::checks::correspondence::{self, ProblemRef};
 use crate::checks::proportion::{self, Proportions};
 use crate::checks::{coverage, repetition, specificity};
+use crate::copy::{self, CopyOptions, CopyReport, Index, Querier, SectionRatios, SourceTexts};
 use crate::input::Source;
 use crate::normalize::NormText;
 use crate::span::Span;
@@ -112,6 +113,9 @@ pub struct Review {
     pub problem_share: f64,
     pub proportions: Proportions,
     pub vague_problems: Vec<VagueReport>,
+    /// Copy detection, when the material was checked against a corpus.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<CopyReport>,
 }
 
 impl Review {
@@ -126,6 +130,46 @@ impl Review {
 pub fn review(source: &Source, campaign: &Campaign, audience: Audience, options: &Options) -> Review {
     let material = Material::parse(source);
     review_material(source, &material, campaign, audience, options)
+}
+
+/// The reference documents a material is checked against for copying.
+#[derive(Clone, Copy)]
+pub struct Corpus<'a> {
+    pub index: &'a Index,
+    pub texts: &'a dyn SourceTexts,
+    pub options: &'a CopyOptions,
+}
+
+impl std::fmt::Debug for Corpus<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Corpus").field("documents", &self.index.len()).finish_non_exhaustive()
+    }
+}
+
+/// [`review`], and copy detection against a corpus; `me` says who wrote the material.
+pub fn review_against(
+    source: &Source,
+    campaign: &Campaign,
+    audience: Audience,
+    options: &Options,
+    corpus: &Corpus<'_>,
+    me: &Querier<'_>,
+) -> Review {
+    let material = Material::parse(source);
+    let mut review = review_material(source, &material, campaign, audience, options);
+    let mandated = campaign.mandated_phrases(audience);
+    let headings = material.headings();
+    let mut report = copy::check(corpus.index, corpus.texts, &material.text, &headings, &mandated, me, corpus.options);
+    let ratios = SectionRatios {
+        opening: material.opening.clone().and_then(|r| report.ratio_in(r)),
+        sections: material.sections.iter().map(|s| report.ratio_in(s.body.clone())).collect(),
+        matters_report: material.matters_report.as_ref().and_then(|m| report.ratio_in(m.body.clone())),
+        causes: report.ratio_in(material.causes.body.clone()),
+        measures: report.ratio_in(material.measures.body.clone()),
+    };
+    report.set_section_ratios(ratios);
+    review.copy = Some(report);
+    review
 }
 
 /// Runs every check on an already parsed material.
@@ -187,7 +231,8 @@ pub fn review_material(
         .into_iter()
         .filter_map(|r| {
             let first = r.occurrences.first()?.clone();
-            let occurrences = r.occurrences.iter().map(|o| original.span(o.clone())).map(|s| [s.start, s.end]).collect();
+            let occurrences =
+                r.occurrences.iter().map(|o| original.span(o.clone())).map(|s| [s.start, s.end]).collect();
             Some(RepetitionReport { text: original.text(first), occurrences })
         })
         .collect();
@@ -226,6 +271,7 @@ pub fn review_material(
         problem_share: proportions.problem_share,
         proportions,
         vague_problems,
+        copy: None,
     }
 }
 

@@ -1,6 +1,10 @@
 //! Word segmentation (jieba, dictionary loaded once per process) and the stop-list of
-//! generic political wording that must not make unrelated sentences look alike.
+//! generic political wording that must not make unrelated sentences look alike; also
+//! the char and phrase lookups the checks share, written for speed because every
+//! check runs on every upload.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -17,35 +21,277 @@ static JIEBA: LazyLock<Jieba> = LazyLock::new(Jieba::new);
 /// deliberately absent: they are what a measure answers a problem with.
 const STOP_WORDS: &[&str] = &[
     // Verbs and adverbs of resolve and effort.
-    "加强", "提高", "深入", "进一步", "不断", "切实", "坚持", "坚决", "始终", "努力", "落实", "推进",
-    "扎实", "全面", "积极", "主动", "自觉", "真正", "做到", "做好", "开展", "进行", "强化", "提升",
-    "增强", "加大", "加快", "推动", "促进", "确保", "保证", "保持", "树立", "牢固", "牢记", "注重",
-    "重视", "结合", "围绕", "立足", "聚焦", "紧紧", "紧密", "着力", "大力", "全力", "认真", "严格",
-    "充分", "有效", "持续", "更加", "更好", "改进", "完善", "优化", "转变", "实现", "形成", "抓好",
-    "抓实", "实处", "发挥", "作用", "贯彻", "执行", "贯穿", "力求", "带头", "时刻", "务必",
+    "加强",
+    "提高",
+    "深入",
+    "进一步",
+    "不断",
+    "切实",
+    "坚持",
+    "坚决",
+    "始终",
+    "努力",
+    "落实",
+    "推进",
+    "扎实",
+    "全面",
+    "积极",
+    "主动",
+    "自觉",
+    "真正",
+    "做到",
+    "做好",
+    "开展",
+    "进行",
+    "强化",
+    "提升",
+    "增强",
+    "加大",
+    "加快",
+    "推动",
+    "促进",
+    "确保",
+    "保证",
+    "保持",
+    "树立",
+    "牢固",
+    "牢记",
+    "注重",
+    "重视",
+    "结合",
+    "围绕",
+    "立足",
+    "聚焦",
+    "紧紧",
+    "紧密",
+    "着力",
+    "大力",
+    "全力",
+    "认真",
+    "严格",
+    "充分",
+    "有效",
+    "持续",
+    "更加",
+    "更好",
+    "改进",
+    "完善",
+    "优化",
+    "转变",
+    "实现",
+    "形成",
+    "抓好",
+    "抓实",
+    "实处",
+    "发挥",
+    "作用",
+    "贯彻",
+    "执行",
+    "贯穿",
+    "力求",
+    "带头",
+    "时刻",
+    "务必",
     // Words of self-criticism and degree.
-    "工作", "问题", "方面", "存在", "不够", "不足", "到位", "不到位", "有待", "有所", "一定", "程度",
-    "差距", "欠缺", "缺乏", "缺少", "不强", "不高", "不深", "不实", "不严", "较少", "较多", "稍有",
-    "还有", "还需", "还是", "需要", "亟待", "不是", "没有", "完全", "比较", "相对", "十分", "非常",
-    "较为", "一些", "部分", "个别", "有的", "有些", "各种", "各项", "一系列", "情况", "现象", "表现",
-    "方式", "方法", "办法", "思路", "措施", "力度", "效果", "成效", "水平", "标准", "要求", "意识",
-    "能力", "认识", "理解", "把握", "深刻", "透彻", "系统", "实际", "具体", "当前", "目前", "今后",
-    "日常", "平时", "平常", "一直", "经常", "往往", "总是", "偶尔", "导致", "致使", "影响", "由于",
+    "工作",
+    "问题",
+    "方面",
+    "存在",
+    "不够",
+    "不足",
+    "到位",
+    "不到位",
+    "有待",
+    "有所",
+    "一定",
+    "程度",
+    "差距",
+    "欠缺",
+    "缺乏",
+    "缺少",
+    "不强",
+    "不高",
+    "不深",
+    "不实",
+    "不严",
+    "较少",
+    "较多",
+    "稍有",
+    "还有",
+    "还需",
+    "还是",
+    "需要",
+    "亟待",
+    "不是",
+    "没有",
+    "完全",
+    "比较",
+    "相对",
+    "十分",
+    "非常",
+    "较为",
+    "一些",
+    "部分",
+    "个别",
+    "有的",
+    "有些",
+    "各种",
+    "各项",
+    "一系列",
+    "情况",
+    "现象",
+    "表现",
+    "方式",
+    "方法",
+    "办法",
+    "思路",
+    "措施",
+    "力度",
+    "效果",
+    "成效",
+    "水平",
+    "标准",
+    "要求",
+    "意识",
+    "能力",
+    "认识",
+    "理解",
+    "把握",
+    "深刻",
+    "透彻",
+    "系统",
+    "实际",
+    "具体",
+    "当前",
+    "目前",
+    "今后",
+    "日常",
+    "平时",
+    "平常",
+    "一直",
+    "经常",
+    "往往",
+    "总是",
+    "偶尔",
+    "导致",
+    "致使",
+    "影响",
+    "由于",
     // The theory's name and the writer's stock self-reference: every material has them.
-    "习近平", "新时代", "时代", "中国", "特色", "中国特色社会主义", "社会主义", "思想", "精神",
-    "党中央", "本人", "自己", "自身", "个人",
+    "习近平",
+    "新时代",
+    "时代",
+    "中国",
+    "特色",
+    "中国特色社会主义",
+    "社会主义",
+    "思想",
+    "精神",
+    "党中央",
+    "本人",
+    "自己",
+    "自身",
+    "个人",
     // Set phrases of the genre that jieba keeps whole.
-    "深入开展", "紧密结合", "贯彻落实", "全面落实", "充分发挥", "落到实处", "始终保持", "严格要求",
-    "严格执行", "贯彻执行", "工作力度", "当前工作", "各项任务", "有待于", "在思想上", "决策", "部署",
-    "任务", "提出", "明确", "坚定", "有力", "明显", "主要", "重要", "重大", "相比", "对照", "考虑",
-    "思考", "出现", "产生", "特别", "不能", "不同", "任何", "完成", "一种", "起来", "这次", "如下",
-    "第一", "两个", "三个", "四个", "自信",
+    "深入开展",
+    "紧密结合",
+    "贯彻落实",
+    "全面落实",
+    "充分发挥",
+    "落到实处",
+    "始终保持",
+    "严格要求",
+    "严格执行",
+    "贯彻执行",
+    "工作力度",
+    "当前工作",
+    "各项任务",
+    "有待于",
+    "在思想上",
+    "决策",
+    "部署",
+    "任务",
+    "提出",
+    "明确",
+    "坚定",
+    "有力",
+    "明显",
+    "主要",
+    "重要",
+    "重大",
+    "相比",
+    "对照",
+    "考虑",
+    "思考",
+    "出现",
+    "产生",
+    "特别",
+    "不能",
+    "不同",
+    "任何",
+    "完成",
+    "一种",
+    "起来",
+    "这次",
+    "如下",
+    "第一",
+    "两个",
+    "三个",
+    "四个",
+    "自信",
+    "主观",
+    "客观",
     // Function words jieba keeps as words of two or more chars.
-    "我们", "他们", "自己的", "这些", "那些", "其他", "其它", "以及", "并且", "而且", "但是", "虽然",
-    "然而", "因此", "所以", "因为", "如何", "怎样", "什么", "仍然", "依然", "已经", "正在", "能够",
-    "可以", "应该", "之间", "以上", "以下", "对于", "关于", "通过", "按照", "根据", "作为", "同时",
-    "其中", "之中", "上级", "相关", "有关", "一般", "过程", "层面", "一是", "二是", "三是", "四是",
-    "五是", "六是",
+    "我们",
+    "他们",
+    "自己的",
+    "这些",
+    "那些",
+    "其他",
+    "其它",
+    "以及",
+    "并且",
+    "而且",
+    "但是",
+    "虽然",
+    "然而",
+    "因此",
+    "所以",
+    "因为",
+    "如何",
+    "怎样",
+    "什么",
+    "仍然",
+    "依然",
+    "已经",
+    "正在",
+    "能够",
+    "可以",
+    "应该",
+    "之间",
+    "以上",
+    "以下",
+    "对于",
+    "关于",
+    "通过",
+    "按照",
+    "根据",
+    "作为",
+    "同时",
+    "其中",
+    "之中",
+    "上级",
+    "相关",
+    "有关",
+    "一般",
+    "过程",
+    "层面",
+    "一是",
+    "二是",
+    "三是",
+    "四是",
+    "五是",
+    "六是",
 ];
 
 /// Words (with HMM off, which is faster and keeps dictionary words whole) in text order.
@@ -71,10 +317,112 @@ pub fn content_tokens(text: &str) -> Vec<(Range<usize>, &str)> {
         .collect()
 }
 
+/// [`STOP_WORDS`] hashed: a linear scan per word made segmenting a material ten times
+/// slower than jieba itself, and a binary search still doubled it.
+static STOP_SET: LazyLock<HashSet<&'static str, BuildHasherDefault<Fnv>>> =
+    LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+
 /// Generic wording that appears in every material and so must not count as shared
 /// content.
 pub fn is_stop_word(w: &str) -> bool {
-    STOP_WORDS.contains(&w)
+    STOP_SET.contains(w)
+}
+
+/// FNV-1a: for short keys (a word is 6–12 bytes) several times cheaper than the default
+/// SipHash, and the keys here come from a fixed list or from words already bounded by
+/// the text, so flooding resistance buys nothing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Letters, digits and CJK: what a reader sees as the wording, as opposed to
+/// punctuation, whitespace and symbols. The common ranges are tested first because the
+/// Unicode tables behind `char::is_alphanumeric` cost more than the rest of a check.
+pub(crate) fn is_significant(c: char) -> bool {
+    match c {
+        '\u{4e00}'..='\u{9fff}' | 'a'..='z' | 'A'..='Z' | '0'..='9' => true,
+        // Punctuation blocks, without 〇 and 々 (U+3005–3007), which are letters.
+        '\0'..='\u{7f}' | '\u{2000}'..='\u{206f}' | '\u{3000}'..='\u{3004}' | '\u{3008}'..='\u{3020}' => false,
+        '\u{ff00}'..='\u{ff0f}' => false,
+        _ => c.is_alphanumeric(),
+    }
+}
+
+/// A fixed set of phrases, found in char slices without allocating: the phrases are
+/// indexed by first char, and a bit set of first chars rejects most positions at once.
+#[derive(Debug)]
+pub(crate) struct Phrases {
+    phrases: Vec<Vec<char>>,
+    /// (first char, phrase index), sorted.
+    by_first: Vec<(char, usize)>,
+    /// Bit `c % 1024` is set if some phrase starts with a char `c`.
+    firsts: [u64; 16],
+}
+
+impl Phrases {
+    pub(crate) fn new<S: AsRef<str>>(phrases: impl IntoIterator<Item = S>) -> Self {
+        let phrases: Vec<Vec<char>> =
+            phrases.into_iter().map(|p| p.as_ref().chars().collect::<Vec<char>>()).filter(|p| !p.is_empty()).collect();
+        let mut by_first: Vec<(char, usize)> = phrases.iter().enumerate().map(|(i, p)| (p[0], i)).collect();
+        by_first.sort_unstable();
+        let mut firsts = [0u64; 16];
+        for (c, _) in &by_first {
+            let bit = u32::from(*c) as usize % 1024;
+            firsts[bit / 64] |= 1 << (bit % 64);
+        }
+        Self { phrases, by_first, firsts }
+    }
+
+    pub(crate) fn phrase(&self, index: usize) -> &[char] {
+        &self.phrases[index]
+    }
+
+    fn may_start(&self, c: char) -> bool {
+        let bit = u32::from(c) as usize % 1024;
+        self.firsts[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// Indices of the phrases that occur in `text` at `at`.
+    pub(crate) fn at<'a>(&'a self, text: &'a [char], at: usize) -> impl Iterator<Item = usize> + 'a {
+        let first = text.get(at).copied().filter(|c| self.may_start(*c));
+        let start = first.map_or(self.by_first.len(), |c| self.by_first.partition_point(|(f, _)| *f < c));
+        self.by_first[start..]
+            .iter()
+            .take_while(move |(f, _)| Some(*f) == first)
+            .map(|(_, i)| *i)
+            .filter(move |&i| text[at..].starts_with(&self.phrases[i]))
+    }
+
+    /// Every occurrence in `text`: (start, phrase index), in text order.
+    pub(crate) fn find<'a>(&'a self, text: &'a [char]) -> impl Iterator<Item = (usize, usize)> + 'a {
+        // The bit set first: most positions start no phrase, and the flattening
+        // iterator costs more than the test.
+        (0..text.len())
+            .filter(|&at| self.may_start(text[at]))
+            .flat_map(move |at| self.at(text, at).map(move |i| (at, i)))
+    }
+
+    /// Whether any phrase occurs in `text`.
+    pub(crate) fn any_in(&self, text: &[char]) -> bool {
+        self.find(text).next().is_some()
+    }
 }
 
 fn is_content(w: &str) -> bool {
@@ -83,7 +431,8 @@ fn is_content(w: &str) -> bool {
     if chars.next().is_none() || chars.next().is_none() {
         return false;
     }
-    w.chars().any(char::is_alphabetic) && !is_stop_word(w)
+    // Digits alone (128, 2021) are facts, not topics; punctuation is nothing.
+    w.chars().any(|c| is_significant(c) && !c.is_ascii_digit()) && !is_stop_word(w)
 }
 
 #[cfg(test)]
@@ -127,6 +476,24 @@ mod tests {
     }
 
     #[test]
+    fn significance_agrees_with_unicode() {
+        for c in "理论学习，不深入。\"Ab9\"（一）、——…《》１２ａ\u{3000}〇々 \n".chars() {
+            assert_eq!(is_significant(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn phrases_are_found_where_they_are() {
+        let phrases = Phrases::new(["不到位", "不够到位", "差距"]);
+        let text: Vec<char> = "监督不够到位，落实不到位。".chars().collect();
+        let found: Vec<(usize, String)> =
+            phrases.find(&text).map(|(at, i)| (at, phrases.phrase(i).iter().collect())).collect();
+        assert_eq!(found, vec![(2, "不够到位".to_owned()), (9, "不到位".to_owned())]);
+        assert!(phrases.any_in(&text));
+        assert!(!phrases.any_in(&['到', '位']));
+    }
+
+    #[test]
     fn stop_list_has_no_duplicates() {
         let mut sorted = STOP_WORDS.to_vec();
         sorted.sort_unstable();
@@ -138,7 +505,8 @@ mod tests {
     fn stop_list_is_generic_only() {
         assert!(is_stop_word("加强"));
         assert!(is_stop_word("不够"));
-        for topic in ["理论学习", "调查研究", "监督管理", "意识形态", "服务群众", "廉洁", "学习", "群众", "纪律"] {
+        for topic in ["理论学习", "调查研究", "监督管理", "意识形态", "服务群众", "廉洁", "学习", "群众", "纪律"]
+        {
             assert!(!is_stop_word(topic), "{topic}");
         }
     }

@@ -110,11 +110,33 @@ fn renumbered_styles_give_the_same_structure() {
     let circled = ["①", "②", "③"];
     let ordinal = ["首先，", "其次，", "最后，"];
     let variants = [
-        ("第一部分/1./（1）", renumber(["第一部分 ", "第二部分 ", "第三部分 "], |n| format!("{n}."), |n| format!("（{n}）"))),
+        (
+            "第一部分/1./（1）",
+            renumber(["第一部分 ", "第二部分 ", "第三部分 "], |n| format!("{n}."), |n| format!("（{n}）")),
+        ),
         ("bare/1、/①", renumber(["", "", ""], |n| format!("{n}、"), |n| circled[n - 1].to_owned())),
-        ("一、/（一）/首先", renumber(["一、", "二、", "三、"], |n| format!("（{}）", ["一", "二", "三", "四", "五", "六"][n - 1]), |n| ordinal[n - 1].to_owned())),
-        ("一、/1./第一", renumber(["一、", "二、", "三、"], |n| format!("{n}. "), |n| format!("第{}，", ["一", "二", "三"][n - 1]))),
-        ("paragraphs", renumber(["一、", "二、", "三、"], |n| format!("（{}）", ["一", "二", "三", "四", "五", "六"][n - 1]), |n| if n == 1 { String::new() } else { "\n\n".to_owned() })),
+        (
+            "一、/（一）/首先",
+            renumber(
+                ["一、", "二、", "三、"],
+                |n| format!("（{}）", ["一", "二", "三", "四", "五", "六"][n - 1]),
+                |n| ordinal[n - 1].to_owned(),
+            ),
+        ),
+        (
+            "一、/1./第一",
+            renumber(["一、", "二、", "三、"], |n| format!("{n}. "), |n| format!("第{}，", ["一", "二", "三"][n - 1])),
+        ),
+        (
+            "paragraphs",
+            renumber(
+                ["一、", "二、", "三、"],
+                |n| format!("（{}）", ["一", "二", "三", "四", "五", "六"][n - 1]),
+                |n| {
+                    if n == 1 { String::new() } else { "\n\n".to_owned() }
+                },
+            ),
+        ),
     ];
     for (style, text) in variants {
         let review = review_of("renumbered.txt", text.as_bytes());

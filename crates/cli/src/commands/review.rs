@@ -120,7 +120,8 @@ fn load_campaign(arg: &str) -> Result<Campaign, String> {
     if !looks_like_file {
         return Campaign::builtin(arg).map_err(|e| e.to_string());
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("无法读取年度工作定义文件 {arg}：{}", io_message(&e)))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("无法读取年度工作定义文件 {arg}：{}", io_message(&e)))?;
     Campaign::from_toml(&text).map_err(|e| format!("{arg}：{e}"))
 }
 

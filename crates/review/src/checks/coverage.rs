@@ -87,10 +87,8 @@ pub fn coverage(material: &Material, aspects: &[Aspect]) -> Coverage {
         }
     }
     pairs.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
-    let mut coverage = Coverage {
-        aspect_sections: vec![None; aspects.len()],
-        section_aspects: vec![None; material.sections.len()],
-    };
+    let mut coverage =
+        Coverage { aspect_sections: vec![None; aspects.len()], section_aspects: vec![None; material.sections.len()] };
     for (_, s, a) in pairs {
         if coverage.aspect_sections[a].is_none() && coverage.section_aspects[s].is_none() {
             coverage.aspect_sections[a] = Some(s);

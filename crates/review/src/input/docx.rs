@@ -26,14 +26,17 @@ const MAX_DEPTH: usize = 512;
 const MAX_PARAGRAPH_NESTING: usize = 32;
 
 /// Transitional and Strict OOXML namespaces of WordprocessingML.
-const W_NAMESPACES: [&str; 2] =
-    ["http://schemas.openxmlformats.org/wordprocessingml/2006/main", "http://purl.oclc.org/ooxml/wordprocessingml/main"];
+const W_NAMESPACES: [&str; 2] = [
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "http://purl.oclc.org/ooxml/wordprocessingml/main",
+];
 
 type Archive<'a> = ZipArchive<Cursor<&'a [u8]>>;
 
 /// The paragraphs of a `.docx` joined by `'\n'`, with one hint per paragraph.
 pub(super) fn read(bytes: &[u8]) -> Result<(String, Vec<ParagraphHint>), ReadError> {
-    let mut archive = ZipArchive::new(Cursor::new(bytes)).map_err(|_| corrupt("不是完整的 zip 压缩包，文件可能没有上传完整"))?;
+    let mut archive =
+        ZipArchive::new(Cursor::new(bytes)).map_err(|_| corrupt("不是完整的 zip 压缩包，文件可能没有上传完整"))?;
     let Some(document) = find_entry(&archive, "word/document.xml") else {
         return Err(not_a_docx(&archive));
     };
@@ -120,8 +123,10 @@ fn is_w(ns: &ResolveResult<'_>) -> bool {
 /// moved-away revisions, old formatting kept by change tracking, ruby pronunciation
 /// guides, conditional table formatting, and the legacy duplicate of each text box.
 fn skipped(w: bool, local: &str) -> bool {
-    (w && matches!(local, "del" | "moveFrom" | "rPrChange" | "pPrChange" | "rt" | "tblStylePr" | "delText" | "instrText"))
-        || local == "Fallback"
+    (w && matches!(
+        local,
+        "del" | "moveFrom" | "rPrChange" | "pPrChange" | "rt" | "tblStylePr" | "delText" | "instrText"
+    )) || local == "Fallback"
 }
 
 /// `w:val` of a property element; other attributes of WordprocessingML properties are
@@ -220,11 +225,7 @@ fn parse_styles(xml: &str) -> Option<Styles> {
                         (Some("style"), "basedOn") => def.based_on = val(e),
                         (Some("pPr"), "outlineLvl") => def.outline = outline(e),
                         (Some("rPr"), "b") => def.bold = Some(on(e)),
-                        (Some("numPr"), "ilvl") => {
-                            if def.list != Some(None) {
-                                def.list = Some(Some(level(e)));
-                            }
-                        }
+                        (Some("numPr"), "ilvl") if def.list != Some(None) => def.list = Some(Some(level(e))),
                         (Some("numPr"), "numId") => {
                             if val(e).as_deref().map(str::trim) == Some("0") {
                                 def.list = Some(None);
@@ -247,10 +248,9 @@ fn parse_styles(xml: &str) -> Option<Styles> {
                 }
             }
             Event::End(_) => {
-                if stack.pop().as_deref() == Some("style") {
-                    if let Some((id, def)) = current.take() {
-                        defs.insert(id, def);
-                    }
+                let closes_style = stack.pop().as_deref() == Some("style");
+                if let Some((id, def)) = current.take_if(|_| closes_style) {
+                    defs.insert(id, def);
                 }
             }
             Event::DocType(_) => return None,
@@ -281,7 +281,7 @@ fn resolve(defs: &HashMap<String, StyleDef>, id: &str) -> StyleHints {
             if let Some(level) = def.outline {
                 hints.heading = level;
                 heading_known = true;
-            } else if let Some(level) = heading_by_name(id).or_else(|| def.name.as_deref().and_then(heading_by_name)) {
+            } else if let Some(level) = def.name.as_deref().and_then(heading_by_name).or_else(|| heading_by_name(id)) {
                 hints.heading = Some(level);
                 heading_known = true;
             }
@@ -342,7 +342,8 @@ impl Para {
         for c in text.chars() {
             // A paragraph is one line of the joined text: stray line breaks inside it
             // would split it in two and misalign its hint.
-            let c = if matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}') { ' ' } else { c };
+            let c =
+                if matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}') { ' ' } else { c };
             visible |= !c.is_whitespace();
             self.text.push(c);
             self.chars += 1;
@@ -442,10 +443,9 @@ fn parse_document(xml: &str, styles: &Styles) -> Result<(String, Vec<ParagraphHi
                 }
             }
             Event::End(_) => {
-                if stack.pop() == Some(Tag::Paragraph) {
-                    if let Some(para) = paras.pop() {
-                        out.push(&para)?;
-                    }
+                let para = if stack.pop() == Some(Tag::Paragraph) { paras.pop() } else { None };
+                if let Some(para) = para {
+                    out.push(&para)?;
                 }
             }
             Event::Text(ref t) if stack.last() == Some(&Tag::Text) => {
@@ -470,7 +470,9 @@ fn parse_document(xml: &str, styles: &Styles) -> Result<(String, Vec<ParagraphHi
                     para.push_text(&text);
                 }
             }
-            Event::DocType(_) => return Err(corrupt("正文 XML 含有 DOCTYPE 声明，这不是 Word 生成的文件")),
+            Event::DocType(_) => {
+                return Err(corrupt("正文 XML 含有 DOCTYPE 声明，这不是 Word 生成的文件"));
+            }
             Event::Eof => break,
             _ => {}
         }
@@ -505,7 +507,9 @@ fn element(
         "t" if parent == Some(Tag::Run) => return Tag::Text,
         _ => {}
     }
-    let Some(para) = paras.last_mut() else { return Tag::Other };
+    let Some(para) = paras.last_mut() else {
+        return Tag::Other;
+    };
     match (parent, local) {
         (Some(Tag::ParagraphProps), "pStyle") => para.style = val(e).map(|id| styles.get(&id)).unwrap_or_default(),
         (Some(Tag::ParagraphProps), "outlineLvl") => para.outline = outline(e),
@@ -525,4 +529,243 @@ fn element(
         _ => {}
     }
     Tag::Other
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use docx_rs::{
+        AbstractNumbering, BreakType, Docx, IndentLevel, Level, LevelJc, LevelText, NumberFormat, Numbering,
+        NumberingId, Paragraph, Run, Start, Style, StyleType, Table, TableCell, TableRow,
+    };
+    use zip::write::SimpleFileOptions;
+
+    use super::*;
+    use crate::input::{Format, Source, read as read_file};
+
+    const DOC_START: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+            xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"><w:body>"#;
+    const DOC_END: &str = "</w:body></w:document>";
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        for (name, data) in entries {
+            writer.start_file(*name, options).expect("test zip entry");
+            writer.write_all(data).expect("test zip write");
+        }
+        writer.finish().expect("test zip").into_inner()
+    }
+
+    fn docx_of(body: &str, styles: Option<&str>) -> Vec<u8> {
+        let document = format!("{DOC_START}{body}{DOC_END}");
+        let mut entries: Vec<(&str, &[u8])> = vec![("word/document.xml", document.as_bytes())];
+        if let Some(styles) = styles {
+            entries.push(("word/styles.xml", styles.as_bytes()));
+        }
+        zip_of(&entries)
+    }
+
+    fn read_docx(bytes: &[u8]) -> Result<Source, ReadError> {
+        read_file("材料.docx", bytes)
+    }
+
+    fn lines_and_hints(source: &Source) -> Vec<(String, Option<u8>, bool, Option<u8>)> {
+        let chars: Vec<char> = source.text().chars().collect();
+        source
+            .hints()
+            .iter()
+            .map(|h| (chars[h.span.start..h.span.end].iter().collect(), h.heading_level, h.bold, h.list_level))
+            .collect()
+    }
+
+    #[test]
+    fn docx_rs_document_gives_text_and_hints() {
+        let numbering = AbstractNumbering::new(1).add_level(Level::new(
+            0,
+            Start::new(1),
+            NumberFormat::new("decimal"),
+            LevelText::new("%1."),
+            LevelJc::new("left"),
+        ));
+        let cell = |text: &str| TableCell::new().add_paragraph(Paragraph::new().add_run(Run::new().add_text(text)));
+        let mut bytes = Cursor::new(Vec::new());
+        Docx::new()
+            .add_style(Style::new("1", StyleType::Paragraph).name("heading 2").based_on("Normal"))
+            .add_abstract_numbering(numbering)
+            .add_numbering(Numbering::new(1, 1))
+            .add_paragraph(Paragraph::new().style("Heading1").add_run(Run::new().add_text("一、存在的主要问题")))
+            .add_paragraph(Paragraph::new().add_run(Run::new().add_text("（一）政治方面").bold()))
+            .add_paragraph(
+                Paragraph::new().add_run(Run::new().add_text("一是学习")).add_run(Run::new().add_text("不够").bold()),
+            )
+            .add_paragraph(Paragraph::new())
+            .add_paragraph(
+                Paragraph::new()
+                    .numbering(NumberingId::new(1), IndentLevel::new(0))
+                    .add_run(Run::new().add_text("加强理论学习")),
+            )
+            .add_table(Table::new(vec![TableRow::new(vec![cell("表格甲"), cell("表格乙")])]))
+            .add_paragraph(Paragraph::new().style("1").add_run(
+                Run::new().add_text("甲").add_tab().add_text("乙").add_break(BreakType::TextWrapping).add_text("丙"),
+            ))
+            .build()
+            .pack(&mut bytes)
+            .expect("docx-rs writes");
+        let source = read_docx(bytes.get_ref()).expect("readable docx");
+        assert_eq!(source.format(), Format::Docx);
+        assert_eq!(
+            source.text(),
+            "一、存在的主要问题\n（一）政治方面\n一是学习不够\n加强理论学习\n表格甲\n表格乙\n甲\t乙 丙"
+        );
+        assert_eq!(
+            lines_and_hints(&source),
+            [
+                ("一、存在的主要问题".to_owned(), Some(1), true, None),
+                ("（一）政治方面".to_owned(), None, true, None),
+                ("一是学习不够".to_owned(), None, false, None),
+                ("加强理论学习".to_owned(), None, false, Some(0)),
+                ("表格甲".to_owned(), None, false, None),
+                ("表格乙".to_owned(), None, false, None),
+                ("甲\t乙 丙".to_owned(), Some(2), true, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn revisions_fields_and_duplicates_are_not_text() {
+        let body = r#"<w:p><w:pPr><w:tabs><w:tab w:val="left" w:pos="420"/></w:tabs><w:outlineLvl w:val="2"/></w:pPr>
+            <w:r><w:t xml:space="preserve">保留 </w:t></w:r>
+            <w:del w:id="1"><w:r><w:delText>删除的</w:delText></w:r></w:del>
+            <w:moveFrom w:id="2"><w:r><w:t>移走的</w:t></w:r></w:moveFrom>
+            <w:ins w:id="3"><w:r><w:t>插入的</w:t></w:r></w:ins>
+            <w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText></w:r>
+            <w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>3</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>
+            <w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><w:txbxContent><w:p><w:r><w:t>文本框</w:t></w:r></w:p></w:txbxContent></w:drawing></mc:Choice>
+            <mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>文本框</w:t></w:r></w:p></w:txbxContent></w:pict></mc:Fallback></mc:AlternateContent></w:r>
+            <w:r><w:t>&amp;&#x4E2D;&#25991;&lt;&unknown;</w:t></w:r>
+            <w:r><w:rPr><w:b/><w:rPrChange w:id="4"><w:rPr><w:b w:val="0"/></w:rPr></w:rPrChange></w:rPr><w:t>尾</w:t></w:r>
+        </w:p><w:p><w:r><w:t>   </w:t></w:r></w:p><w:p/>"#;
+        let source = read_docx(&docx_of(body, None)).expect("readable");
+        assert_eq!(source.text(), "文本框\n保留 插入的3&中文<尾");
+        assert_eq!(source.hints()[1].heading_level, Some(3));
+        assert!(!source.hints()[1].bold);
+    }
+
+    #[test]
+    fn styles_give_headings_bold_and_lists_through_inheritance() {
+        let styles = r#"<?xml version="1.0"?><w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+            <w:style w:type="paragraph" w:styleId="a"><w:name w:val="Normal"/></w:style>
+            <w:style w:type="paragraph" w:styleId="1"><w:name w:val="heading 1"/><w:basedOn w:val="a"/><w:pPr><w:outlineLvl w:val="0"/></w:pPr><w:rPr><w:b/></w:rPr></w:style>
+            <w:style w:type="paragraph" w:styleId="my"><w:name w:val="我的标题"/><w:basedOn w:val="1"/><w:pPr><w:numPr><w:ilvl w:val="1"/><w:numId w:val="5"/></w:numPr></w:pPr></w:style>
+            <w:style w:type="paragraph" w:styleId="loopA"><w:basedOn w:val="loopB"/></w:style>
+            <w:style w:type="paragraph" w:styleId="loopB"><w:basedOn w:val="loopA"/><w:rPr><w:b w:val="false"/></w:rPr></w:style>
+            <w:style w:type="character" w:styleId="strong"><w:rPr><w:b/></w:rPr></w:style>
+            <w:style w:type="paragraph" w:styleId="body9"><w:pPr><w:outlineLvl w:val="9"/></w:pPr></w:style>
+        </w:styles>"#;
+        let body = r#"<w:p><w:pPr><w:pStyle w:val="my"/></w:pPr><w:r><w:t>继承的标题</w:t></w:r></w:p>
+            <w:p><w:pPr><w:pStyle w:val="loopA"/></w:pPr><w:r><w:t>循环样式</w:t></w:r></w:p>
+            <w:p><w:r><w:rPr><w:rStyle w:val="strong"/></w:rPr><w:t>字符样式加粗</w:t></w:r></w:p>
+            <w:p><w:pPr><w:pStyle w:val="my"/><w:numPr><w:numId w:val="0"/></w:numPr></w:pPr><w:r><w:rPr><w:b w:val="0"/></w:rPr><w:t>取消编号</w:t></w:r></w:p>
+            <w:p><w:pPr><w:pStyle w:val="body9"/></w:pPr><w:r><w:t>正文</w:t></w:r></w:p>
+            <w:p><w:pPr><w:pStyle w:val="标题 3"/></w:pPr><w:r><w:t>中文样式名</w:t></w:r></w:p>"#;
+        let source = read_docx(&docx_of(body, Some(styles))).expect("readable");
+        assert_eq!(
+            lines_and_hints(&source),
+            [
+                ("继承的标题".to_owned(), Some(1), true, Some(1)),
+                ("循环样式".to_owned(), None, false, None),
+                ("字符样式加粗".to_owned(), None, true, None),
+                ("取消编号".to_owned(), Some(1), false, None),
+                ("正文".to_owned(), None, false, None),
+                ("中文样式名".to_owned(), Some(3), true, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_broken_styles_part_is_ignored() {
+        let body = r#"<w:p><w:pPr><w:pStyle w:val="Heading2"/></w:pPr><w:r><w:t>标题</w:t></w:r></w:p>"#;
+        let source = read_docx(&docx_of(body, Some("<w:styles><unclosed>"))).expect("readable");
+        assert_eq!(source.hints()[0].heading_level, Some(2));
+    }
+
+    #[test]
+    fn dtd_tricks_are_refused_at_once() {
+        let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+            <!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+            <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>&lol2;&xxe;</w:t></w:r></w:p></w:body></w:document>"#;
+        let bytes = zip_of(&[("word/document.xml", laughs.as_bytes())]);
+        assert!(matches!(read_docx(&bytes), Err(ReadError::CorruptDocx(_))));
+    }
+
+    #[test]
+    fn malformed_xml_is_corrupt() {
+        for body in ["<w:p><w:r><w:t>未闭合", "<w:p></w:r>", "<w:p>\u{0}</w:p>"] {
+            let document = format!("{DOC_START}{body}");
+            let bytes = zip_of(&[("word/document.xml", document.as_bytes())]);
+            assert!(matches!(read_docx(&bytes), Err(ReadError::CorruptDocx(_))), "{body}");
+        }
+    }
+
+    #[test]
+    fn zips_that_are_not_docx_say_what_they_are() {
+        let not_docx = zip_of(&[("readme.txt", "说明".as_bytes())]);
+        assert!(
+            matches!(read_docx(&not_docx), Err(ReadError::CorruptDocx(reason)) if reason.contains("word/document.xml"))
+        );
+        let xlsx = zip_of(&[("xl/workbook.xml", b"<workbook/>")]);
+        assert_eq!(read_docx(&xlsx).err(), Some(ReadError::Unsupported { kind: "Excel 表格" }));
+        let odt = zip_of(&[("mimetype", b"application/vnd.oasis.opendocument.text"), ("content.xml", b"<x/>")]);
+        assert!(matches!(read_docx(&odt), Err(ReadError::Unsupported { .. })));
+        let upper = zip_of(&[(
+            "Word/Document.XML",
+            format!("{DOC_START}<w:p><w:r><w:t>大写</w:t></w:r></w:p>{DOC_END}").as_bytes(),
+        )]);
+        assert_eq!(read_docx(&upper).map(|s| s.text().to_owned()), Ok("大写".to_owned()));
+    }
+
+    #[test]
+    fn corrupt_zips_are_refused() {
+        let good = docx_of("<w:p><w:r><w:t>完整的正文内容</w:t></w:r></w:p>", None);
+        for cut in [4, 30, good.len() / 2, good.len() - 10] {
+            assert!(matches!(read_docx(&good[..cut]), Err(ReadError::CorruptDocx(_))), "cut at {cut}");
+        }
+        let mut flipped = good.clone();
+        // Inside the compressed data of the only entry: the CRC check must catch it.
+        let data_at = 30 + "word/document.xml".len() + 5;
+        flipped[data_at] ^= 0x55;
+        assert!(matches!(read_docx(&flipped), Err(ReadError::CorruptDocx(_))));
+        assert!(matches!(read_docx(b"PK\x05\x06"), Err(ReadError::CorruptDocx(_))));
+    }
+
+    fn bomb() -> Vec<u8> {
+        let mut document = String::with_capacity(MAX_XML_BYTES + 1024);
+        document.push_str(DOC_START);
+        document.push_str("<w:p><w:r><w:t>");
+        document.extend(std::iter::repeat_n('a', MAX_XML_BYTES));
+        document.push_str("</w:t></w:r></w:p>");
+        document.push_str(DOC_END);
+        zip_of(&[("word/document.xml", document.as_bytes())])
+    }
+
+    fn set_u32(bytes: &mut [u8], at: usize, value: u32) {
+        bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    }
+
+    #[test]
+    fn zip_bombs_are_refused_even_when_they_lie() {
+        let honest = bomb();
+        assert!(honest.len() < MAX_XML_BYTES / 100, "the test bomb must be small: {}", honest.len());
+        assert_eq!(read_docx(&honest).err(), Some(ReadError::TooLarge { limit: MAX_TEXT_BYTES }));
+
+        // Declare 1000 bytes in both the local header and the central directory.
+        let mut lying = honest;
+        set_u32(&mut lying, 22, 1000);
+        let central = lying.windows(4).position(|w| w == b"PK\x01\x02").expect("central directory");
+        set_u32(&mut lying, central + 24, 1000);
+        assert!(matches!(read_docx(&lying), Err(ReadError::TooLarge { .. } | ReadError::CorruptDocx(_))));
+    }
 }

@@ -130,7 +130,9 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Source, ReadError> {
     }
     match extension(name).as_str() {
         "pdf" => return Err(ReadError::Unsupported { kind: KIND_PDF }),
-        "doc" | "wps" | "dot" | "wpt" => return Err(ReadError::Unsupported { kind: KIND_OLD_WORD }),
+        "doc" | "wps" | "dot" | "wpt" => {
+            return Err(ReadError::Unsupported { kind: KIND_OLD_WORD });
+        }
         "rtf" => return Err(ReadError::Unsupported { kind: KIND_RTF }),
         "docx" | "docm" | "dotx" => {
             return Err(ReadError::CorruptDocx("文件内容不是 .docx 的压缩包格式，可能只是改了扩展名".to_owned()));
@@ -163,4 +165,65 @@ fn check_text(text: &str) -> Result<(), ReadError> {
         return Err(ReadError::Empty);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_kept_exactly_as_decoded() {
+        let raw = "一、问题\r\n\r\n（一）政治方面\u{3000}\n";
+        let source = read("材料.txt", raw.as_bytes()).expect("readable");
+        assert_eq!(source.text(), raw);
+        assert_eq!(source.format(), Format::Utf8);
+        assert!(source.hints().is_empty());
+        let (gb, _, _) = encoding_rs::GB18030.encode(raw);
+        let source = read("材料.md", &gb).expect("readable");
+        assert_eq!((source.text(), source.format()), (raw, Format::Gb18030));
+    }
+
+    #[test]
+    fn empty_and_blank_files_are_empty() {
+        assert_eq!(read("a.txt", b"").err(), Some(ReadError::Empty));
+        assert_eq!(read("a.txt", " \r\n\t\u{3000}".as_bytes()).err(), Some(ReadError::Empty));
+        assert_eq!(read("a.txt", b"\xEF\xBB\xBF").err(), Some(ReadError::Empty));
+    }
+
+    #[test]
+    fn too_large_is_refused() {
+        let text = "学".repeat(MAX_TEXT_BYTES / 3 + 1);
+        assert_eq!(read("a.txt", text.as_bytes()).err(), Some(ReadError::TooLarge { limit: MAX_TEXT_BYTES }));
+        let raw = vec![b'a'; MAX_FILE_BYTES + 1];
+        assert_eq!(read("a.txt", &raw).err(), Some(ReadError::TooLarge { limit: MAX_TEXT_BYTES }));
+    }
+
+    #[test]
+    fn other_formats_are_named_by_content_first() {
+        let pdf = Err(ReadError::Unsupported { kind: KIND_PDF });
+        let doc = Err(ReadError::Unsupported { kind: KIND_OLD_WORD });
+        assert_eq!(read("材料.txt", b"%PDF-1.7\n...").map(|_| ()), pdf);
+        assert_eq!(read("材料.docx", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0").map(|_| ()), doc);
+        assert_eq!(read("a.txt", br"{\rtf1\ansi hello}").map(|_| ()), Err(ReadError::Unsupported { kind: KIND_RTF }));
+        assert_eq!(read("C:\\材料\\旧材料.DOC", "正文".as_bytes()).map(|_| ()), doc);
+        assert_eq!(read("旧材料.wps", "正文".as_bytes()).map(|_| ()), doc);
+        assert_eq!(read("scan.pdf", "正文".as_bytes()).map(|_| ()), pdf);
+        assert!(matches!(read("材料.docx", "正文".as_bytes()), Err(ReadError::CorruptDocx(_))));
+        assert!(matches!(read("x", b"PK\x03\x04garbage"), Err(ReadError::CorruptDocx(_))));
+        assert_eq!(read(".doc", "正文".as_bytes()).map(|s| s.text().to_owned()), Ok("正文".to_owned()));
+    }
+
+    #[test]
+    fn binary_and_unknown_encodings_are_refused() {
+        assert_eq!(read("a.txt", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").err(), Some(ReadError::Binary));
+        assert_eq!(read("a.txt", b"\xFF\xFF\xFF").err(), Some(ReadError::UnknownEncoding));
+    }
+
+    #[test]
+    fn extension_is_of_the_last_component() {
+        assert_eq!(extension("dir.v2/材料.TXT"), "txt");
+        assert_eq!(extension("dir.v2/README"), "");
+        assert_eq!(extension(".bashrc"), "");
+        assert_eq!(extension("a.b\\c.Docx"), "docx");
+    }
 }

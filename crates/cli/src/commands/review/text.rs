@@ -51,9 +51,8 @@ fn problem_label(p: &ProblemPosition) -> String {
 
 fn problem_text<'a>(review: &'a Review, p: &ProblemPosition) -> &'a str {
     let in_aspect = p.aspect.and_then(|a| review.aspects.get(a)).and_then(|a| a.problems.get(p.index));
-    let in_unmatched = || {
-        review.unmatched_sections.iter().find(|s| s.section == p.section).and_then(|s| s.problems.get(p.index))
-    };
+    let in_unmatched =
+        || review.unmatched_sections.iter().find(|s| s.section == p.section).and_then(|s| s.problems.get(p.index));
     in_aspect.or_else(in_unmatched).map_or("", |t| t.text.as_str())
 }
 
@@ -158,7 +157,13 @@ fn vague(out: &mut impl Write, review: &Review) -> io::Result<()> {
     let count = warn(&format!("{} 条问题可能泛泛而谈", review.vague_problems.len()));
     writeln!(out, "\n{} {count}", heading("六、具体程度（提示）"))?;
     for v in &review.vague_problems {
-        writeln!(out, "  {} {}：{}", problem_label(&v.problem), excerpt(problem_text(review, &v.problem), 20), v.reason)?;
+        writeln!(
+            out,
+            "  {} {}：{}",
+            problem_label(&v.problem),
+            excerpt(problem_text(review, &v.problem), 20),
+            v.reason
+        )?;
     }
     Ok(())
 }

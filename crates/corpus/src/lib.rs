@@ -1,0 +1,1 @@
+//! Synthetic corpus generator (being written).

@@ -1,0 +1,311 @@
+//! Finding copies of a material in the index: candidate documents by shared
+//! fingerprints, then, against each candidate's text, maximal exact runs (tier `exact`)
+//! and, for clauses no exact run explains, near-duplicate clauses by char-bigram overlap
+//! (tier `near`: a few chars changed, synonyms swapped, clauses reordered).
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+
+use super::fingerprint::{Fingerprint, kgram_hashes};
+use super::index::{DocId, DocKind, Index, short};
+use super::skeleton::Skeleton;
+use super::{CopyOptions, Querier, SourceDoc, SourceTexts};
+
+/// Which tier of matching found a copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Exact,
+    Near,
+}
+
+/// A copied piece: skeleton ranges in the material and in the source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub query: Range<usize>,
+    pub source: DocId,
+    pub source_range: Range<usize>,
+    pub tier: Tier,
+    pub similarity: f32,
+}
+
+/// Copies from others, and from the same author's earlier years, apart.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    pub copies: Vec<Match>,
+    pub previous_year: Vec<Match>,
+    /// The sources that were compared, for mapping source ranges back.
+    pub sources: FxHashMap<DocId, Arc<SourceDoc>>,
+}
+
+/// How a candidate relates to the material under review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Relation {
+    Other,
+    OwnPreviousYear,
+    Own,
+}
+
+fn relation(index: &Index, doc: DocId, me: &Querier<'_>) -> Relation {
+    let meta = index.doc(doc);
+    if meta.removed || me.id.is_some_and(|id| id == meta.id) {
+        return Relation::Own;
+    }
+    let mine = match (me.author, meta.author) {
+        (Some(name), Some(author)) => index.author_id(name) == Some(author),
+        _ => false,
+    };
+    match (mine, meta.kind) {
+        (false, _) => Relation::Other,
+        (true, DocKind::PreviousYear) => Relation::OwnPreviousYear,
+        // The same author's other versions this year are drafts of the same material.
+        (true, _) => Relation::Own,
+    }
+}
+
+/// Candidate documents ranked by shared fingerprints; the same author's earlier years
+/// apart.
+fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &CopyOptions) -> (Vec<DocId>, Vec<DocId>) {
+    let mut hashes: Vec<u32> = fps.iter().map(|f| short(f.hash)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let common = options.candidate_df(index.len());
+    let mut scores: FxHashMap<DocId, u32> = FxHashMap::default();
+    let mut previous: FxHashSet<DocId> = FxHashSet::default();
+    for hash in hashes {
+        let (sorted, pending) = index.lookup(hash);
+        let df = sorted.len() + pending.len();
+        if df > options.scan_df_limit {
+            continue;
+        }
+        // A ubiquitous fingerprint says nothing about who copied from whom, except
+        // from a template or from one's own earlier material.
+        let only_special = df > common;
+        for &doc in sorted.iter().chain(pending) {
+            let rel = relation(index, doc, me);
+            if only_special && rel != Relation::OwnPreviousYear && index.doc(doc).kind != DocKind::Template {
+                continue;
+            }
+            match rel {
+                Relation::Other => *scores.entry(doc).or_default() += 1,
+                Relation::OwnPreviousYear => {
+                    previous.insert(doc);
+                }
+                Relation::Own => {}
+            }
+        }
+    }
+    let mut ranked: Vec<(DocId, u32)> = scores.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(options.max_candidates);
+    let mut previous: Vec<DocId> = previous.into_iter().collect();
+    previous.sort_unstable();
+    (ranked.into_iter().map(|(d, _)| d).collect(), previous)
+}
+
+/// Finds the copies in a material.
+pub fn find(
+    index: &Index,
+    texts: &dyn SourceTexts,
+    query: &Skeleton,
+    clauses: &[Range<usize>],
+    me: &Querier<'_>,
+    options: &CopyOptions,
+) -> Found {
+    let k = index.params().k;
+    let query_hashes = kgram_hashes(&query.chars, k);
+    let fps = super::fingerprint::winnow(&query_hashes, index.params().w);
+    let (others, previous) = candidates(index, &fps, me, options);
+    let mut positions: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+    for (i, &h) in query_hashes.iter().enumerate() {
+        positions.entry(h).or_default().push(i as u32);
+    }
+    let mut found = Found::default();
+    for doc in others.iter().chain(&previous) {
+        if let Some(source) = texts.source(&index.doc(*doc).id) {
+            found.sources.insert(*doc, source);
+        }
+    }
+    let compare = |docs: &[DocId]| -> Vec<Match> {
+        let mut runs = Vec::new();
+        for &doc in docs {
+            if let Some(source) = found.sources.get(&doc) {
+                runs.extend(exact_runs(query, &positions, k, doc, &source.skeleton, options.min_exact));
+            }
+        }
+        let mut matches = paint(query.len(), runs);
+        let near_docs: Vec<(DocId, &SourceDoc)> = docs
+            .iter()
+            .take(options.near_candidates)
+            .filter_map(|d| found.sources.get(d).map(|s| (*d, s.as_ref())))
+            .collect();
+        matches.extend(near_clauses(query, clauses, &matches, &near_docs, options));
+        matches.sort_by_key(|m| m.query.start);
+        matches
+    };
+    found.copies = compare(&others);
+    found.previous_year = compare(&previous);
+    found
+}
+
+/// Maximal runs of equal significant chars between the material and one source, seeded
+/// by equal k-gram hashes and checked char by char (hash collisions drop out here).
+fn exact_runs(
+    query: &Skeleton,
+    positions: &FxHashMap<u64, Vec<u32>>,
+    k: usize,
+    doc: DocId,
+    source: &Skeleton,
+    min_len: usize,
+) -> Vec<Match> {
+    let (q, s) = (&query.chars, &source.chars);
+    let mut covered: FxHashMap<isize, usize> = FxHashMap::default();
+    let mut runs = Vec::new();
+    for (j, h) in kgram_hashes(s, k).into_iter().enumerate() {
+        let Some(starts) = positions.get(&h) else { continue };
+        for &i in starts {
+            let i = i as usize;
+            let diagonal = j as isize - i as isize;
+            if covered.get(&diagonal).is_some_and(|&end| end > i) || q[i..i + k] != s[j..j + k] {
+                continue;
+            }
+            let at = |p: usize| (p as isize + diagonal) as usize;
+            let (mut a, mut b) = (i, i + k);
+            while a > 0 && a as isize + diagonal > 0 && q[a - 1] == s[at(a - 1)] {
+                a -= 1;
+            }
+            while b < q.len() && at(b) < s.len() && q[b] == s[at(b)] {
+                b += 1;
+            }
+            covered.insert(diagonal, b);
+            if b - a >= min_len {
+                runs.push(Match {
+                    query: a..b,
+                    source: doc,
+                    source_range: at(a)..at(b),
+                    tier: Tier::Exact,
+                    similarity: 1.0,
+                });
+            }
+        }
+    }
+    runs
+}
+
+/// Gives every copied position to the longest run covering it and cuts the runs into
+/// the pieces they keep.
+fn paint(len: usize, mut runs: Vec<Match>) -> Vec<Match> {
+    runs.sort_by(|a, b| {
+        b.query.len().cmp(&a.query.len()).then(a.query.start.cmp(&b.query.start)).then(a.source.cmp(&b.source))
+    });
+    let mut owner: Vec<u32> = vec![u32::MAX; len];
+    for (n, run) in runs.iter().enumerate() {
+        for slot in &mut owner[run.query.clone()] {
+            if *slot == u32::MAX {
+                *slot = n as u32;
+            }
+        }
+    }
+    let mut pieces = Vec::new();
+    let mut i = 0;
+    while i < len {
+        let n = owner[i];
+        let start = i;
+        while i < len && owner[i] == n {
+            i += 1;
+        }
+        if n == u32::MAX {
+            continue;
+        }
+        let run = &runs[n as usize];
+        let offset = run.source_range.start as isize - run.query.start as isize;
+        let source_range = (start as isize + offset) as usize..(i as isize + offset) as usize;
+        pieces.push(Match { query: start..i, source_range, ..run.clone() });
+    }
+    pieces
+}
+
+type Bigram = u64;
+
+fn bigrams(chars: &[char]) -> Vec<Bigram> {
+    let mut out: Vec<Bigram> = chars.windows(2).map(|w| (u64::from(w[0]) << 32) | u64::from(w[1])).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Clause ranges (skeleton) of a source, as the material's are cut.
+fn source_clauses(source: &SourceDoc) -> Vec<Range<usize>> {
+    super::clauses(&source.text, &source.skeleton)
+}
+
+/// Near-duplicate clauses: for each clause of the material that exact runs leave mostly
+/// unexplained, the source clause with the highest Dice overlap of char bigrams.
+fn near_clauses(
+    query: &Skeleton,
+    clauses: &[Range<usize>],
+    exact: &[Match],
+    docs: &[(DocId, &SourceDoc)],
+    options: &CopyOptions,
+) -> Vec<Match> {
+    let mut copied = vec![false; query.len()];
+    for m in exact {
+        copied[m.query.clone()].iter_mut().for_each(|c| *c = true);
+    }
+    let open: Vec<&Range<usize>> = clauses
+        .iter()
+        .filter(|c| c.len() >= options.min_clause && copied[(*c).clone()].iter().filter(|x| **x).count() * 2 < c.len())
+        .collect();
+    if open.is_empty() || docs.is_empty() {
+        return Vec::new();
+    }
+    // Source clauses by bigram, so each open clause meets only the clauses it shares
+    // something with.
+    let mut targets: Vec<(DocId, Range<usize>, usize)> = Vec::new();
+    let mut by_bigram: FxHashMap<Bigram, Vec<u32>> = FxHashMap::default();
+    for &(doc, source) in docs {
+        for clause in source_clauses(source) {
+            if clause.len() < options.min_clause {
+                continue;
+            }
+            let grams = bigrams(&source.skeleton.chars[clause.clone()]);
+            let t = targets.len() as u32;
+            for g in &grams {
+                by_bigram.entry(*g).or_default().push(t);
+            }
+            targets.push((doc, clause, grams.len()));
+        }
+    }
+    let mut out = Vec::new();
+    let mut shared: FxHashMap<u32, u32> = FxHashMap::default();
+    for clause in open {
+        let grams = bigrams(&query.chars[clause.clone()]);
+        shared.clear();
+        for g in &grams {
+            for &t in by_bigram.get(g).map_or(&[][..], Vec::as_slice) {
+                *shared.entry(t).or_default() += 1;
+            }
+        }
+        let best = shared
+            .iter()
+            .map(|(&t, &n)| {
+                let (_, _, size) = &targets[t as usize];
+                (t, 2.0 * n as f32 / (grams.len() + size) as f32)
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+        if let Some((t, similarity)) = best.filter(|(_, s)| *s >= options.near_threshold) {
+            let (doc, range, _) = &targets[t as usize];
+            out.push(Match {
+                query: clause.clone(),
+                source: *doc,
+                source_range: range.clone(),
+                tier: Tier::Near,
+                similarity,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,483 @@
+//! The reference index: for every document added (colleagues' materials, earlier years'
+//! materials, known templates), the winnowed fingerprints of its skeleton, as sorted
+//! postings `hash → documents`. Adding a document is incremental: its postings wait in
+//! a small map until enough have gathered to merge them into the sorted arrays.
+//! Document texts are not kept here; [`super::SourceTexts`] supplies them on demand, so
+//! the index stays smaller than the corpus and a database can hold the texts.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::fingerprint::fingerprints;
+use super::skeleton::Skeleton;
+
+/// Dense internal number of a document in one index.
+pub type DocId = u32;
+
+/// What a reference document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    /// A material of the same campaign.
+    Member,
+    /// A material of an earlier campaign.
+    PreviousYear,
+    /// A known online template.
+    Template,
+}
+
+impl DocKind {
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Self::Member => 0,
+            Self::PreviousYear => 1,
+            Self::Template => 2,
+        }
+    }
+
+    pub(crate) fn from_code(code: u8) -> Option<Self> {
+        [Self::Member, Self::PreviousYear, Self::Template].into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// Winnowing parameters: k-gram length and window. Any shared run of `k + w - 1`
+/// significant chars is guaranteed to be found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Params {
+    pub k: usize,
+    pub w: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self { k: 13, w: 8 }
+    }
+}
+
+/// A reference document's description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocMeta {
+    /// The caller's id (a file path, a material id).
+    pub id: String,
+    /// Interned author, if known.
+    pub author: Option<u32>,
+    pub kind: DocKind,
+    /// Skeleton length, for shares.
+    pub chars: u32,
+    /// Replaced or removed; its postings go at the next merge.
+    pub removed: bool,
+}
+
+/// Hashes with at least this many documents get their distinct-author count kept.
+const COMMON_DF: usize = 3;
+
+/// Bits of the hash that pick a bucket of the sorted postings.
+const BUCKET_BITS: u32 = 16;
+
+/// Why an index could not be changed or loaded. `Display` is for users, in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IndexError {
+    #[error("索引文件不是明镜的索引，或已损坏")]
+    NotAnIndex,
+    #[error(
+        "索引文件由另一版本的明镜生成（格式版本 {found}，当前版本 {expected}），请用 mingjing index build 重新生成"
+    )]
+    Version { found: u32, expected: u32 },
+    #[error("索引文件不完整或已损坏：{0}")]
+    Corrupt(String),
+    #[error("索引中的文档太多（上限 {0} 份）")]
+    Full(usize),
+}
+
+/// The reference index.
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub(crate) params: Params,
+    pub(crate) docs: Vec<DocMeta>,
+    pub(crate) by_id: HashMap<String, DocId>,
+    pub(crate) authors: Vec<String>,
+    pub(crate) author_ids: HashMap<String, u32>,
+    /// Sorted by hash, then document.
+    pub(crate) hashes: Vec<u32>,
+    pub(crate) postings: Vec<DocId>,
+    /// `buckets[b]..buckets[b + 1]` is where hashes with top bits `b` lie.
+    pub(crate) buckets: Vec<u32>,
+    /// Distinct authors per common hash in the sorted postings.
+    pub(crate) common_authors: HashMap<u32, u32>,
+    pending: HashMap<u32, Vec<DocId>>,
+    pending_count: usize,
+}
+
+/// The fingerprint hashes of a skeleton as the index stores them: 32 bits, each once.
+pub fn document_hashes(skeleton: &Skeleton, params: Params) -> Vec<u32> {
+    let mut hashes: Vec<u32> =
+        fingerprints(&skeleton.chars, params.k, params.w).iter().map(|f| short(f.hash)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
+}
+
+/// The 32 bits of a fingerprint the index keeps; a rare collision only adds a candidate
+/// that verification against the text then drops.
+pub fn short(hash: u64) -> u32 {
+    (hash >> 32) as u32
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Self::new(Params::default())
+    }
+}
+
+impl Index {
+    pub fn new(params: Params) -> Self {
+        Self {
+            params,
+            docs: Vec::new(),
+            by_id: HashMap::new(),
+            authors: Vec::new(),
+            author_ids: HashMap::new(),
+            hashes: Vec::new(),
+            postings: Vec::new(),
+            buckets: vec![0; (1 << BUCKET_BITS) + 1],
+            common_authors: HashMap::new(),
+            pending: HashMap::new(),
+            pending_count: 0,
+        }
+    }
+
+    pub fn params(&self) -> Params {
+        self.params
+    }
+
+    /// Documents in the index, removed ones not counted.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    pub fn doc(&self, doc: DocId) -> &DocMeta {
+        &self.docs[doc as usize]
+    }
+
+    pub fn doc_id(&self, id: &str) -> Option<DocId> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn author_name(&self, author: u32) -> Option<&str> {
+        self.authors.get(author as usize).map(String::as_str)
+    }
+
+    pub fn author_id(&self, name: &str) -> Option<u32> {
+        self.author_ids.get(name).copied()
+    }
+
+    /// Total postings, for size figures.
+    pub fn posting_count(&self) -> usize {
+        self.postings.len() + self.pending_count
+    }
+
+    fn intern_author(&mut self, author: Option<&str>) -> Option<u32> {
+        let name = author?;
+        if let Some(&id) = self.author_ids.get(name) {
+            return Some(id);
+        }
+        let id = self.authors.len() as u32;
+        self.authors.push(name.to_owned());
+        self.author_ids.insert(name.to_owned(), id);
+        Some(id)
+    }
+
+    /// Registers a document and returns its number and the hashes to post; a document
+    /// with the same id is replaced.
+    fn register(&mut self, id: &str, author: Option<&str>, kind: DocKind, chars: usize) -> Result<DocId, IndexError> {
+        if self.docs.len() >= u32::MAX as usize - 1 {
+            return Err(IndexError::Full(u32::MAX as usize - 1));
+        }
+        self.remove(id);
+        let doc = self.docs.len() as DocId;
+        let author = self.intern_author(author);
+        self.docs.push(DocMeta { id: id.to_owned(), author, kind, chars: chars as u32, removed: false });
+        self.by_id.insert(id.to_owned(), doc);
+        Ok(doc)
+    }
+
+    /// Adds (or replaces) one document.
+    pub fn add(
+        &mut self,
+        id: &str,
+        author: Option<&str>,
+        kind: DocKind,
+        skeleton: &Skeleton,
+    ) -> Result<DocId, IndexError> {
+        let hashes = document_hashes(skeleton, self.params);
+        self.add_hashes(id, author, kind, skeleton.len(), &hashes)
+    }
+
+    /// Adds a document whose hashes were computed elsewhere (in parallel, say).
+    pub fn add_hashes(
+        &mut self,
+        id: &str,
+        author: Option<&str>,
+        kind: DocKind,
+        chars: usize,
+        hashes: &[u32],
+    ) -> Result<DocId, IndexError> {
+        let doc = self.register(id, author, kind, chars)?;
+        for &h in hashes {
+            self.pending.entry(h).or_default().push(doc);
+        }
+        self.pending_count += hashes.len();
+        // Merging costs the whole index; wait until the pending part is a fair share.
+        if self.pending_count > (1 << 20).max(self.postings.len() / 4) {
+            self.merge();
+        }
+        Ok(doc)
+    }
+
+    /// Marks a document removed; its postings are dropped at the next merge.
+    pub fn remove(&mut self, id: &str) -> bool {
+        match self.by_id.remove(id) {
+            Some(doc) => {
+                self.docs[doc as usize].removed = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Folds the pending postings into the sorted arrays and drops removed documents.
+    pub fn merge(&mut self) {
+        let mut pairs: Vec<u64> = Vec::with_capacity(self.postings.len() + self.pending_count);
+        let live = |doc: DocId, docs: &[DocMeta]| !docs[doc as usize].removed;
+        pairs.extend(
+            self.hashes
+                .iter()
+                .zip(&self.postings)
+                .filter(|(_, d)| live(**d, &self.docs))
+                .map(|(h, d)| (u64::from(*h) << 32) | u64::from(*d)),
+        );
+        for (h, docs) in self.pending.drain() {
+            pairs
+                .extend(docs.into_iter().filter(|d| live(*d, &self.docs)).map(|d| (u64::from(h) << 32) | u64::from(d)));
+        }
+        self.pending_count = 0;
+        sort_pairs(&mut pairs);
+        self.hashes = pairs.iter().map(|p| (p >> 32) as u32).collect();
+        self.postings = pairs.iter().map(|p| *p as u32).collect();
+        self.rebuild_buckets();
+        self.count_common_authors();
+    }
+
+    /// Builds an index from many documents at once: one sort instead of many merges.
+    pub fn build<'a>(params: Params, docs: impl IntoIterator<Item = BuildDoc<'a>>) -> Result<Self, IndexError> {
+        let mut index = Self::new(params);
+        let mut pairs: Vec<u64> = Vec::new();
+        for d in docs {
+            let doc = index.register(d.id, d.author, d.kind, d.chars)?;
+            pairs.extend(d.hashes.iter().map(|h| (u64::from(*h) << 32) | u64::from(doc)));
+        }
+        // A replaced document left postings under its old number; drop them.
+        pairs.retain(|p| !index.docs[(*p as u32) as usize].removed);
+        sort_pairs(&mut pairs);
+        index.hashes = pairs.iter().map(|p| (p >> 32) as u32).collect();
+        index.postings = pairs.iter().map(|p| *p as u32).collect();
+        index.rebuild_buckets();
+        index.count_common_authors();
+        Ok(index)
+    }
+
+    pub(crate) fn rebuild_buckets(&mut self) {
+        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
+        for h in &self.hashes {
+            buckets[(h >> (32 - BUCKET_BITS)) as usize + 1] += 1;
+        }
+        for b in 1..buckets.len() {
+            buckets[b] += buckets[b - 1];
+        }
+        self.buckets = buckets;
+    }
+
+    pub(crate) fn count_common_authors(&mut self) {
+        self.common_authors.clear();
+        let mut start = 0;
+        let mut seen: Vec<u32> = Vec::new();
+        while start < self.hashes.len() {
+            let h = self.hashes[start];
+            let end = start + self.hashes[start..].partition_point(|x| *x == h);
+            if end - start >= COMMON_DF {
+                seen.clear();
+                seen.extend(self.postings[start..end].iter().map(|&d| self.author_key(d)));
+                seen.sort_unstable();
+                seen.dedup();
+                self.common_authors.insert(h, seen.len() as u32);
+            }
+            start = end;
+        }
+    }
+
+    /// An author's number, or for an anonymous document one of its own.
+    fn author_key(&self, doc: DocId) -> u32 {
+        self.docs[doc as usize].author.unwrap_or(u32::MAX - doc)
+    }
+
+    /// The documents posted under a hash: sorted part and pending part.
+    pub fn lookup(&self, hash: u32) -> (&[DocId], &[DocId]) {
+        let bucket = (hash >> (32 - BUCKET_BITS)) as usize;
+        let (lo, hi) = (self.buckets[bucket] as usize, self.buckets[bucket + 1] as usize);
+        let slice = &self.hashes[lo..hi];
+        let start = lo + slice.partition_point(|x| *x < hash);
+        let end = lo + slice.partition_point(|x| *x <= hash);
+        let pending = self.pending.get(&hash).map_or(&[][..], Vec::as_slice);
+        (&self.postings[start..end], pending)
+    }
+
+    /// Distinct authors whose live documents carry a hash.
+    pub fn authors_with(&self, hash: u32) -> usize {
+        let (sorted, pending) = self.lookup(hash);
+        if pending.is_empty() {
+            if let Some(&n) = self.common_authors.get(&hash) {
+                return n as usize;
+            }
+        }
+        let mut seen: Vec<u32> = sorted
+            .iter()
+            .chain(pending)
+            .filter(|d| !self.docs[**d as usize].removed)
+            .map(|&d| self.author_key(d))
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen.len()
+    }
+}
+
+/// A document for [`Index::build`], hashed beforehand (see [`document_hashes`]).
+#[derive(Debug, Clone, Copy)]
+pub struct BuildDoc<'a> {
+    pub id: &'a str,
+    pub author: Option<&'a str>,
+    pub kind: DocKind,
+    pub chars: usize,
+    pub hashes: &'a [u32],
+}
+
+/// Sorts `hash << 32 | doc` pairs by a counting pass on the top bits and a small sort
+/// per bucket, which beats one large comparison sort several times over.
+fn sort_pairs(pairs: &mut Vec<u64>) {
+    if pairs.len() < 1 << 16 {
+        pairs.sort_unstable();
+        return;
+    }
+    let bucket = |p: &u64| (p >> (64 - BUCKET_BITS)) as usize;
+    let mut counts = vec![0usize; (1 << BUCKET_BITS) + 1];
+    for p in pairs.iter() {
+        counts[bucket(p) + 1] += 1;
+    }
+    for b in 1..counts.len() {
+        counts[b] += counts[b - 1];
+    }
+    let mut sorted = vec![0u64; pairs.len()];
+    let mut next = counts.clone();
+    for p in pairs.iter() {
+        let b = bucket(p);
+        sorted[next[b]] = *p;
+        next[b] += 1;
+    }
+    for b in 0..(1 << BUCKET_BITS) {
+        sorted[counts[b]..counts[b + 1]].sort_unstable();
+    }
+    *pairs = sorted;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn skeleton(text: &str) -> Skeleton {
+        Skeleton::from_chars(&text.chars().collect::<Vec<_>>())
+    }
+
+    const A: &str = "在推进全县政务服务体系建设中对窗口人员的日常管理思考不深措施不多常规性地以稳字当头";
+    const B: &str = "对基层党建工作的指导督促还不够经常深入调研少发现问题和解决问题的能力有待提高";
+
+    #[test]
+    fn added_documents_are_found_by_their_hashes_before_and_after_merge() {
+        let mut index = Index::default();
+        let a = index.add("a", Some("张"), DocKind::Member, &skeleton(A)).expect("add");
+        let b = index.add("b", Some("李"), DocKind::Template, &skeleton(B)).expect("add");
+        let probe = document_hashes(&skeleton(A), index.params());
+        let found = |index: &Index| {
+            let (sorted, pending) = index.lookup(probe[0]);
+            sorted.iter().chain(pending).copied().collect::<Vec<_>>()
+        };
+        assert_eq!(found(&index), vec![a]);
+        index.merge();
+        assert_eq!(found(&index), vec![a]);
+        assert_ne!(a, b);
+        assert_eq!(index.len(), 2);
+    }
+
+    #[test]
+    fn replacing_a_document_drops_its_old_postings() {
+        let mut index = Index::default();
+        index.add("a", None, DocKind::Member, &skeleton(A)).expect("add");
+        let new = index.add("a", None, DocKind::Member, &skeleton(B)).expect("replace");
+        index.merge();
+        assert_eq!(index.len(), 1);
+        let old = document_hashes(&skeleton(A), index.params());
+        assert!(old.iter().all(|h| index.lookup(*h).0.is_empty()));
+        let current = document_hashes(&skeleton(B), index.params());
+        assert_eq!(index.lookup(current[0]).0, &[new]);
+    }
+
+    #[test]
+    fn distinct_authors_not_documents_are_counted() {
+        let mut index = Index::default();
+        for (id, author) in [("1", "张"), ("2", "张"), ("3", "李"), ("4", "王")] {
+            index.add(id, Some(author), DocKind::Member, &skeleton(A)).expect("add");
+        }
+        let hash = document_hashes(&skeleton(A), index.params())[0];
+        assert_eq!(index.authors_with(hash), 3);
+        index.merge();
+        assert_eq!(index.authors_with(hash), 3);
+    }
+
+    #[test]
+    fn bulk_build_equals_incremental_adds() {
+        let docs = [("a", A), ("b", B)];
+        let hashes: Vec<Vec<u32>> =
+            docs.iter().map(|(_, t)| document_hashes(&skeleton(t), Params::default())).collect();
+        let built = Index::build(
+            Params::default(),
+            docs.iter().zip(&hashes).map(|((id, t), h)| BuildDoc {
+                id,
+                author: None,
+                kind: DocKind::Member,
+                chars: t.chars().count(),
+                hashes: h,
+            }),
+        )
+        .expect("build");
+        let mut added = Index::default();
+        for (id, text) in docs {
+            added.add(id, None, DocKind::Member, &skeleton(text)).expect("add");
+        }
+        added.merge();
+        assert_eq!(built.hashes, added.hashes);
+        assert_eq!(built.postings, added.postings);
+    }
+
+    #[test]
+    fn counting_sort_sorts() {
+        let mut pairs: Vec<u64> = (0..200_000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)).collect();
+        let mut expected = pairs.clone();
+        expected.sort_unstable();
+        sort_pairs(&mut pairs);
+        assert_eq!(pairs, expected);
+    }
+}
