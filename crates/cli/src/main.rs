@@ -18,12 +18,16 @@ struct Cli {
 enum Command {
     /// 审查对照检查材料：结构、检视方面覆盖、内部重复、问题与措施对应、篇幅和具体程度
     Review(commands::review::Args),
+    /// 参考材料索引
+    #[command(subcommand)]
+    Index(commands::index::Command),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Review(args) => commands::review::run(&args),
+        Command::Index(command) => commands::index::run(&command),
     }
 }
 

@@ -67,6 +67,7 @@ pub fn write(out: &mut impl Write, file: &str, review: &Review) -> io::Result<()
     answers(out, review)?;
     share(out, review)?;
     vague(out, review)?;
+    copies(out, review)?;
     writeln!(out)
 }
 
@@ -164,6 +165,67 @@ fn vague(out: &mut impl Write, review: &Review) -> io::Result<()> {
             excerpt(problem_text(review, &v.problem), 20),
             v.reason
         )?;
+    }
+    Ok(())
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+fn copies(out: &mut impl Write, review: &Review) -> io::Result<()> {
+    let Some(copy) = &review.copy else {
+        return Ok(());
+    };
+    let net = percent(copy.net_copy_ratio);
+    let net = if copy.net_copy_ratio >= 0.3 {
+        bad(&net)
+    } else if copy.net_copy_ratio >= 0.1 {
+        warn(&net)
+    } else {
+        ok(&net)
+    };
+    writeln!(
+        out,
+        "\n{} 总文字复制比 {}，去除规定表述和套话后 {net}",
+        heading("七、复制检测"),
+        percent(copy.copy_ratio)
+    )?;
+    if let Some(top) = &copy.top_source {
+        writeln!(out, "  最大来源：{}（占全文 {}）", top.source, percent(top.share))?;
+    }
+    for c in copy.copies.iter().take(20) {
+        let tier = match c.tier {
+            mingjing_review::copy::Tier::Exact => "相同".to_owned(),
+            mingjing_review::copy::Tier::Near => format!("疑似改写，相似度 {:.0}%", c.similarity * 100.0),
+        };
+        writeln!(
+            out,
+            "  第 {}–{} 字 ← {} 第 {}–{} 字（{tier}）",
+            c.start + 1,
+            c.end,
+            c.source,
+            c.source_start + 1,
+            c.source_end
+        )?;
+    }
+    if copy.copies.len() > 20 {
+        writeln!(out, "  ……共 {} 处，完整列表请用 --format json", copy.copies.len())?;
+    }
+    if !copy.previous_year_copies.is_empty() {
+        writeln!(
+            out,
+            "  {}",
+            warn(&format!(
+                "与本人往年材料重复 {} 处（占全文 {}）：年年提、年年有？",
+                copy.previous_year_copies.len(),
+                percent(copy.previous_year_ratio)
+            ))
+        )?;
+    }
+    let common = copy.boilerplate.iter().filter(|b| b.documents >= 5).count();
+    if common > 0 {
+        writeln!(out, "  {common} 句在 5 位以上其他作者的材料中出现（套话）")?;
     }
     Ok(())
 }
