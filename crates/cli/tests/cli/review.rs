@@ -1,30 +1,6 @@
-//! `mingjing review` as a user runs it: the real binary on real files.
+//! `mingjing review` without a corpus: structure, checks, bad input.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/material-2021-county.txt");
-
-fn mingjing(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mingjing")).args(args).output().expect("binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A file under a fresh temporary folder that the test owns.
-fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mingjing-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write temp file");
-    path
-}
+use super::helpers::{EXAMPLE, mingjing, stderr, stdout, temp_file};
 
 #[test]
 fn json_report_of_the_example_has_the_documented_structure() {

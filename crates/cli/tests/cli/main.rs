@@ -1,0 +1,6 @@
+//! The `mingjing` binary as a user runs it, on real files: one test program, one module
+//! per subcommand.
+
+mod copy;
+mod helpers;
+mod review;
