@@ -50,5 +50,28 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// Each stage alone on the example, to see where the time goes.
+fn stages(c: &mut Criterion) {
+    use mingjing_review::checks::{correspondence, coverage, proportion, repetition, specificity};
+    use mingjing_review::normalize::NormText;
+    use mingjing_review::structure::Material;
+    let campaign = Campaign::builtin("2021-county").expect("built-in");
+    let aspects = campaign.aspects_for(Audience::Member);
+    let mandated = campaign.mandated_phrases(Audience::Member);
+    let source = input::read("x.txt", EXAMPLE.as_bytes()).expect("example");
+    let material = Material::parse(&source);
+    black_box(correspondence::correspondence(&material, correspondence::DEFAULT_THRESHOLD));
+    c.bench_function("stage/read", |b| b.iter(|| input::read("x.txt", black_box(EXAMPLE.as_bytes()))));
+    c.bench_function("stage/normalize", |b| b.iter(|| NormText::new(black_box(&source))));
+    c.bench_function("stage/parse", |b| b.iter(|| Material::parse(black_box(&source))));
+    c.bench_function("stage/coverage", |b| b.iter(|| coverage::coverage(black_box(&material), aspects)));
+    c.bench_function("stage/repetition", |b| b.iter(|| repetition::repetitions(black_box(&material), &mandated, 12)));
+    c.bench_function("stage/correspondence", |b| {
+        b.iter(|| correspondence::correspondence(black_box(&material), correspondence::DEFAULT_THRESHOLD))
+    });
+    c.bench_function("stage/specificity", |b| b.iter(|| specificity::vague_problems(black_box(&material))));
+    c.bench_function("stage/proportion", |b| b.iter(|| proportion::proportions(black_box(&material))));
+}
+
+criterion_group!(benches, bench, stages);
 criterion_main!(benches);

@@ -14,9 +14,9 @@ use crate::structure::{Item, Material};
 
 /// Similarity at which a measure counts as answering a problem.
 ///
-/// On the example a measure that takes up a problem's headline topic (理论学习, 监督管理,
-/// 服务群众) scores 0.25–0.45, and one that shares only stray topic words with the
-/// problem's body stays under 0.15; 0.2 sits in the gap.
+/// On the example a measure that takes up a problem's headline topic (理论学习, 服务群众,
+/// 监督管理) scores 0.36–0.55, and one that shares only stray words with the problem's
+/// body stays under 0.13; 0.2 sits in the gap.
 pub const DEFAULT_THRESHOLD: f32 = 0.2;
 
 /// Part of the score that comes from the problem's headline: it states the problem;
@@ -442,10 +442,14 @@ mod tests {
                 .map(|a| a.measures.iter().map(|(m, _)| *m).collect::<Vec<_>>())
                 .unwrap_or_default()
         };
-        // 理论学习不深入 → 加强理论学习; 监督管理不到位 → 注重监督管理.
-        assert_eq!(of(0, 0).first(), Some(&0));
-        assert_eq!(of(4, 1).first(), Some(&2));
+        // 理论学习不深入 → 加强理论学习; 服务群众的能力还不够强 → 强化宗旨意识 (为人民服务,
+        // 群众); 监督管理不到位 → 注重监督管理.
+        assert_eq!(of(0, 0), vec![0]);
+        assert_eq!(of(1, 2), vec![1]);
+        assert_eq!(of(4, 1), vec![2]);
+        // 主观认识不到位 is about 意识形态 and discipline: nothing answers it by name.
+        assert_eq!(of(0, 2), Vec::<usize>::new());
         let unanswered = answers.iter().filter(|a| a.measures.is_empty()).count();
-        assert!(unanswered >= 7, "only {unanswered} of 14 unanswered");
+        assert!(unanswered >= 9, "only {unanswered} of 14 unanswered");
     }
 }

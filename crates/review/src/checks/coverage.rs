@@ -1,10 +1,11 @@
 //! Coverage: which problem section speaks to which required aspect, by how much of the
 //! aspect's title and keywords the section's heading (and, more weakly, body) shares.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use crate::campaign::Aspect;
 use crate::normalize::normalize_str;
+use crate::segment::is_significant;
 use crate::structure::Material;
 
 /// Lowest score at which a section counts as covering an aspect.
@@ -20,14 +21,29 @@ pub struct Coverage {
 }
 
 /// Bigrams that say nothing about which aspect a heading means.
-const STOP_BIGRAMS: &[&str] = &["方面", "存在", "问题", "情况", "主要", "不足", "差距", "个人", "对照"];
+const STOP_BIGRAMS: &[[char; 2]] = &[
+    ['方', '面'],
+    ['存', '在'],
+    ['问', '题'],
+    ['情', '况'],
+    ['主', '要'],
+    ['不', '足'],
+    ['差', '距'],
+    ['个', '人'],
+    ['对', '照'],
+];
 
-fn bigrams(chars: &[char]) -> HashSet<[char; 2]> {
+type Bigrams = FxHashSet<u64>;
+
+fn key(a: char, b: char) -> u64 {
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+fn bigrams(chars: &[char]) -> Bigrams {
     chars
         .windows(2)
-        .filter(|w| w.iter().all(|c| c.is_alphanumeric()))
-        .map(|w| [w[0], w[1]])
-        .filter(|b| !STOP_BIGRAMS.iter().any(|s| s.chars().eq(b.iter().copied())))
+        .filter(|w| is_significant(w[0]) && is_significant(w[1]) && !STOP_BIGRAMS.contains(&[w[0], w[1]]))
+        .map(|w| key(w[0], w[1]))
         .collect()
 }
 
@@ -35,11 +51,24 @@ fn contains(haystack: &[char], needle: &[char]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Whether every bigram of a keyword is in a text's bigrams: for keywords of two to six
+/// chars as good as a substring test, and far cheaper over a long body.
+fn has_keyword(text: &Bigrams, keyword: &[char]) -> bool {
+    keyword.len() >= 2 && keyword.windows(2).all(|w| text.contains(&key(w[0], w[1])))
+}
+
 /// A required aspect prepared for matching.
 struct Target {
     title: Vec<char>,
-    bigrams: HashSet<[char; 2]>,
+    bigrams: Bigrams,
     keywords: Vec<Vec<char>>,
+}
+
+/// A problem section prepared for matching.
+struct Candidate<'a> {
+    title: &'a [char],
+    title_bigrams: Bigrams,
+    body_bigrams: Bigrams,
 }
 
 impl Target {
@@ -50,21 +79,20 @@ impl Target {
         Self { title, bigrams, keywords }
     }
 
-    /// How strongly a section with this heading title and body speaks to the aspect.
-    fn score(&self, title: &[char], body: &[char]) -> f64 {
-        let title_bigrams = bigrams(title);
-        let shared = self.bigrams.intersection(&title_bigrams).count() as f64;
-        let dice = if self.bigrams.is_empty() || title_bigrams.is_empty() {
+    /// How strongly a section speaks to the aspect.
+    fn score(&self, section: &Candidate<'_>) -> f64 {
+        let shared = self.bigrams.intersection(&section.title_bigrams).count() as f64;
+        let dice = if self.bigrams.is_empty() || section.title_bigrams.is_empty() {
             0.0
         } else {
-            2.0 * shared / (self.bigrams.len() + title_bigrams.len()) as f64
+            2.0 * shared / (self.bigrams.len() + section.title_bigrams.len()) as f64
         };
         // A short aspect name (政治, 理论学习) written into the heading is the plainest
         // signal there is.
-        let named = if self.title.len() <= 6 && contains(title, &self.title) { 0.8 } else { 0.0 };
+        let named = if self.title.len() <= 6 && contains(section.title, &self.title) { 0.8 } else { 0.0 };
         let keywords = self.keywords.len().max(1) as f64;
-        let in_title = self.keywords.iter().filter(|k| contains(title, k)).count() as f64 / keywords;
-        let in_body = self.keywords.iter().filter(|k| contains(body, k)).count() as f64 / keywords;
+        let in_title = self.keywords.iter().filter(|k| contains(section.title, k)).count() as f64 / keywords;
+        let in_body = self.keywords.iter().filter(|k| has_keyword(&section.body_bigrams, k)).count() as f64 / keywords;
         dice.max(named) + 0.4 * in_title + 0.2 * in_body
     }
 }
@@ -77,10 +105,11 @@ pub fn coverage(material: &Material, aspects: &[Aspect]) -> Coverage {
     let mut pairs = Vec::new();
     for (s, section) in material.sections.iter().enumerate() {
         let title = section.heading.as_ref().map_or(&[][..], |h| &chars[h.title.clone()]);
-        let body = &chars[section.body.clone()];
+        let candidate =
+            Candidate { title, title_bigrams: bigrams(title), body_bigrams: bigrams(&chars[section.body.clone()]) };
         for (a, target) in targets.iter().enumerate() {
             let in_place = if s == a { 0.05 } else { 0.0 };
-            let score = target.score(title, body) + in_place;
+            let score = target.score(&candidate) + in_place;
             if score >= THRESHOLD {
                 pairs.push((score, s, a));
             }

@@ -81,7 +81,6 @@ mod tests {
             matters: Some(("（三）有关事项报告", "无应报事项。")),
             causes: &["放松要求，不够重视。"],
             measures: &["加强学习。"],
-            ..Spec::default()
         });
         let p = proportions(&m);
         let sig = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).count() as f64;

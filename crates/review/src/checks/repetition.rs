@@ -76,8 +76,8 @@ fn contains(haystack: &[char], needle: &[char]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// The significant chars of the bodies, markers left out, with a unique separator wherever a heading was
-/// cut out so that no run spans a heading.
+/// The significant chars of the bodies, markers left out, with a unique separator
+/// wherever a heading was cut out so that no run spans a heading.
 struct Significant {
     /// A char's scalar value, or a separator above `char::MAX` that equals nothing else.
     codes: Vec<u32>,
@@ -370,35 +370,5 @@ mod tests {
         let expected = "个人重大事项报告制度，无隐瞒不报事项的情况和问题";
         assert!(texts.contains(&vec![expected.to_owned(), expected.to_owned()]), "{texts:?}");
         assert_eq!(texts.len(), 1, "{texts:?}");
-    }
-}
-#[cfg(test)]
-mod scratch {
-    use super::*;
-    #[test]
-    fn print_example() {
-        let m = crate::checks::correspondence::test_material::example();
-        let mandated = crate::campaign::Campaign::builtin("2021-county")
-            .expect("b")
-            .mandated_phrases(crate::campaign::Audience::Member);
-        for (label, md, k) in [
-            ("mandated12", &mandated[..], 12),
-            ("none12", &[][..], 12),
-            ("mandated8", &mandated[..], 8),
-            ("mandated6", &mandated[..], 6),
-        ] {
-            for r in repetitions(&m, md, k) {
-                println!("{label}: {:?}", r.occurrences.iter().map(|o| m.text.string(o.clone())).collect::<Vec<_>>());
-            }
-        }
-        let long = "好".repeat(20_000);
-        let m =
-            crate::checks::correspondence::test_material::build(&crate::checks::correspondence::test_material::Spec {
-                opening: Some(&long),
-                ..Default::default()
-            });
-        let t = std::time::Instant::now();
-        let f = repetitions(&m, &[], 12);
-        println!("{:?} {} {:?}", t.elapsed(), f.len(), f.iter().map(|r| r.occurrences.clone()).collect::<Vec<_>>());
     }
 }

@@ -12,7 +12,7 @@ const NOISE: &[char] = &['丨', '丶', '丿', '乛', '亅', '乚', '〡', '〢',
 
 /// Whether a normalized char takes part in matching.
 pub fn is_significant(c: char) -> bool {
-    c.is_alphanumeric() && !NOISE.contains(&c)
+    crate::segment::is_significant(c) && !NOISE.contains(&c)
 }
 
 /// Significant chars and their normalized positions.
