@@ -88,6 +88,13 @@ impl NormText {
         Span::new(self.origin[range.start], self.origin[range.end - 1] + 1)
     }
 
+    /// The normalized range of the chars that come from inside an original span.
+    pub fn from_original(&self, span: Span) -> Range<usize> {
+        let start = self.origin.partition_point(|&o| o < span.start);
+        let end = self.origin.partition_point(|&o| o < span.end);
+        start..end.max(start)
+    }
+
     /// Length of the original text in chars.
     pub fn original_len(&self) -> usize {
         self.original_len

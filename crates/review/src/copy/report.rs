@@ -72,6 +72,8 @@ pub struct CopyReport {
     skeleton: Skeleton,
     #[serde(skip)]
     copied: Vec<bool>,
+    #[serde(skip)]
+    excluded: Vec<bool>,
 }
 
 impl CopyReport {
@@ -80,6 +82,16 @@ impl CopyReport {
         let positions = self.skeleton.from_norm(range);
         (!positions.is_empty())
             .then(|| self.copied[positions.clone()].iter().filter(|c| **c).count() as f64 / positions.len() as f64)
+    }
+
+    /// Significant chars inside a normalized range: how many, how many copied, and how
+    /// many of those count in the net ratio.
+    pub fn counts_in(&self, range: Range<usize>) -> (usize, usize, usize) {
+        let positions = self.skeleton.from_norm(range);
+        let copied = &self.copied[positions.clone()];
+        let excluded = &self.excluded[positions.clone()];
+        let net = copied.iter().zip(excluded).filter(|(c, e)| **c && !**e).count();
+        (positions.len(), copied.iter().filter(|c| **c).count(), net)
     }
 
     pub(crate) fn set_section_ratios(&mut self, ratios: SectionRatios) {
@@ -116,6 +128,15 @@ pub fn check(
     for phrase in mandated {
         mark_phrase(&skeleton.chars, phrase, &mut excluded);
     }
+    // What a copy shares beyond the mandated wording and 套话 must itself be long
+    // enough to be a copy; 学习 before a theory's name is not.
+    for m in &found.copies {
+        let own = m.query.clone().filter(|&i| !excluded[i]).count();
+        let floor = if m.tier == Tier::Exact { options.min_exact } else { options.min_clause };
+        if own < floor {
+            excluded[m.query.clone()].iter_mut().for_each(|e| *e = true);
+        }
+    }
     let copied_count = copied.iter().filter(|c| **c).count();
     let net_count = copied.iter().zip(&excluded).filter(|(c, e)| **c && !**e).count();
 
@@ -147,6 +168,7 @@ pub fn check(
         previous_year_ratio: previous_count as f64 / total,
         skeleton,
         copied,
+        excluded,
     }
 }
 
@@ -215,6 +237,134 @@ fn mark_phrase(chars: &[char], phrase: &str, marks: &mut [bool]) {
             i += needle.len();
         } else {
             i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::copy::{DocKind, Index, MemoryTexts, SourceDoc};
+    use crate::input::Source;
+
+    /// Sentences of our own, long enough to be told apart.
+    const SENTENCES: &[&str] = &[
+        "在推进乡镇便民服务中心标准化建设中对窗口人员的日常管理思考不深",
+        "二〇二三年第三季度收到的七件群众投诉中有四件与窗口作风有关",
+        "下乡调研时习惯于听汇报看材料很少到田间地头与群众面对面交流",
+        "对分管科室的党风廉政建设只在年初部署一次过程中督促检查不多",
+        "学习党的创新理论时满足于读原文记笔记没有结合招商引资的实际深入思考",
+        "开展主题党日活动形式较为单一青年党员参与的积极性不高",
+        "面对项目审批中的复杂问题存在等一等看一看的想法主动协调不够",
+        "对基层反映的停车难问题调研后没有形成可操作的解决方案",
+    ];
+
+    fn doc(text: &str) -> SourceDoc {
+        SourceDoc::new(NormText::new(&Source::from_text(text).expect("text")))
+    }
+
+    fn corpus(sources: &[(&str, &str)]) -> (Index, MemoryTexts) {
+        let mut index = Index::default();
+        let mut texts = MemoryTexts::default();
+        for (id, text) in sources {
+            let d = doc(text);
+            index.add(id, Some(id), DocKind::Member, &d.skeleton).expect("add");
+            texts.insert(id, Arc::new(d));
+        }
+        (index, texts)
+    }
+
+    fn check_text(index: &Index, texts: &MemoryTexts, text: &str) -> CopyReport {
+        let norm = NormText::new(&Source::from_text(text).expect("text"));
+        check(index, texts, &norm, &[], &[], &Querier::default(), &CopyOptions::default())
+    }
+
+    fn significant(text: &str, start: usize, end: usize) -> String {
+        text.chars().skip(start).take(end - start).filter(|c| is_significant(*c)).collect()
+    }
+
+    #[test]
+    fn sentences_reordered_still_match() {
+        let source = SENTENCES[..4].join("。") + "。";
+        let mut reversed: Vec<&str> = SENTENCES[..4].to_vec();
+        reversed.reverse();
+        let (index, texts) = corpus(&[("a", &source)]);
+        let report = check_text(&index, &texts, &(reversed.join("。") + "。"));
+        assert!(report.copy_ratio > 0.95, "{}", report.copy_ratio);
+        assert_eq!(report.copies.len(), 4);
+    }
+
+    #[test]
+    fn a_changed_char_or_a_synonym_is_a_near_copy() {
+        let source = SENTENCES.join("，") + "。";
+        let (index, texts) = corpus(&[("a", &source)]);
+        let edited = SENTENCES[0].replace("思考不深", "思考不够") + "，" + &SENTENCES[2].replace("很少", "极少");
+        let report = check_text(&index, &texts, &edited);
+        assert!(report.copy_ratio > 0.8, "{:?}", report.copies);
+        assert!(report.copies.iter().all(|c| c.source == "a"));
+    }
+
+    #[test]
+    fn mandated_wording_is_out_of_the_net_ratio() {
+        let phrase = "习近平新时代中国特色社会主义思想";
+        let source = format!("深入学习{phrase}，{}。", SENTENCES[0]);
+        let (index, texts) = corpus(&[("a", &source)]);
+        let mine = format!("认真学习{phrase}，{}。", SENTENCES[5]);
+        let norm = NormText::new(&Source::from_text(mine.as_str()).expect("text"));
+        let report =
+            check(&index, &texts, &norm, &[], &[phrase.to_owned()], &Querier::default(), &CopyOptions::default());
+        assert!(report.copy_ratio > 0.3, "{}", report.copy_ratio);
+        assert_eq!(report.net_copy_ratio, 0.0);
+    }
+
+    #[test]
+    fn own_drafts_are_never_sources_but_earlier_years_are_reported_apart() {
+        let text = SENTENCES[..3].join("。") + "。";
+        let mut index = Index::default();
+        let mut texts = MemoryTexts::default();
+        for (id, kind) in [("draft", DocKind::Member), ("last-year", DocKind::PreviousYear)] {
+            let d = doc(&text);
+            index.add(id, Some("张三"), kind, &d.skeleton).expect("add");
+            texts.insert(id, Arc::new(d));
+        }
+        let norm = NormText::new(&Source::from_text(text.as_str()).expect("text"));
+        let me = Querier { id: Some("current"), author: Some("张三") };
+        let report = check(&index, &texts, &norm, &[], &[], &me, &CopyOptions::default());
+        assert!(report.copies.is_empty());
+        assert!(report.previous_year_ratio > 0.95);
+        assert!(report.previous_year_copies.iter().all(|c| c.source == "last-year"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Every span lies inside its text, and an exact copy names the same significant
+        /// chars on both sides, whatever punctuation, width or spacing surrounds it.
+        #[test]
+        fn spans_are_in_bounds_and_exact_copies_agree(
+            picks in proptest::collection::vec(0..SENTENCES.len(), 1..6),
+            own in proptest::collection::vec(0..SENTENCES.len(), 0..4),
+            sep in prop::sample::select(vec!["。", ".", "，", "\n", "；  ", "!"]),
+        ) {
+            let source = SENTENCES.join("。") + "。";
+            let (index, texts) = corpus(&[("a", &source)]);
+            let mut mine: Vec<String> = picks.iter().map(|&i| SENTENCES[i].to_owned()).collect();
+            mine.extend(own.iter().map(|&i| SENTENCES[i].chars().rev().collect::<String>()));
+            let text = mine.join(sep);
+            let report = check_text(&index, &texts, &text);
+            let (len, source_len) = (text.chars().count(), source.chars().count());
+            for c in &report.copies {
+                prop_assert!(c.start < c.end && c.end <= len);
+                prop_assert!(c.source_start < c.source_end && c.source_end <= source_len);
+                if c.tier == Tier::Exact {
+                    prop_assert_eq!(significant(&text, c.start, c.end), significant(&source, c.source_start, c.source_end));
+                }
+            }
+            prop_assert!(report.copy_ratio <= 1.0 && report.net_copy_ratio <= report.copy_ratio);
         }
     }
 }
