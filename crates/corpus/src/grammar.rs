@@ -39,12 +39,14 @@ pub(crate) enum Builtin {
     Tens,
     /// 100–999.
     Hundreds,
-    /// 35–98%.
+    /// 8–68%: the share of something done, which materials quote when it is low.
     Percent,
     /// 3月.
     Month,
     /// 3月17日.
     Date,
+    /// Two months in order: 3月至7月, or 3月到7月.
+    Months,
     /// The document's year, the one before and the one after (digits only).
     Year,
     PrevYear,
@@ -69,11 +71,12 @@ pub(crate) struct Grammar {
     pools: Vec<Vec<Seq>>,
     names: HashMap<&'static str, usize>,
     /// Problems found while compiling; a unit test keeps this empty.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) errors: Vec<String>,
 }
 
 /// What a slot needs from the document being written.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Context<'a> {
     pub unit: &'a str,
     pub projects: &'a [String],
@@ -98,6 +101,7 @@ impl Grammar {
         if names.len() != pools.len() {
             errors.push("two pools share a name".to_owned());
         }
+        let synonyms = synonym_sets();
         let compiled = pools
             .iter()
             .map(|(name, templates)| {
@@ -107,7 +111,8 @@ impl Grammar {
                 templates
                     .iter()
                     .map(|t| {
-                        let mut parser = Parser { src: t, pos: 0, names: &names, errors: &mut errors };
+                        let mut parser =
+                            Parser { src: t, pos: 0, names: &names, errors: &mut errors, synonyms: &synonyms };
                         let seq = parser.seq();
                         if parser.pos < t.len() {
                             parser.errors.push(format!("unbalanced ']' or '|' in {t:?}"));
@@ -182,7 +187,7 @@ fn builtin(b: Builtin, ctx: &Context<'_>, rng: &mut Rng, out: &mut String) {
             let _ = write!(out, "{}", rng.range(100, 999));
         }
         Builtin::Percent => {
-            let _ = write!(out, "{}%", rng.range(35, 98));
+            let _ = write!(out, "{}%", rng.range(8, 68));
         }
         Builtin::Month => {
             let _ = write!(out, "{}月", rng.range(1, 12));
@@ -190,6 +195,12 @@ fn builtin(b: Builtin, ctx: &Context<'_>, rng: &mut Rng, out: &mut String) {
         Builtin::Date => {
             let month = rng.range(1, 12);
             let _ = write!(out, "{month}月{}日", rng.range(1, days_in(month)));
+        }
+        Builtin::Months => {
+            let first = rng.range(1, 11);
+            let last = rng.range(first + 1, 12);
+            let to = if rng.chance(0.5) { "至" } else { "到" };
+            let _ = write!(out, "{first}月{to}{last}月");
         }
         Builtin::Year => {
             let _ = write!(out, "{}", ctx.year);
@@ -229,6 +240,7 @@ fn builtin_named(name: &str) -> Option<Builtin> {
         "pct" => Builtin::Percent,
         "month" => Builtin::Month,
         "date" => Builtin::Date,
+        "months" => Builtin::Months,
         "year" => Builtin::Year,
         "prev_year" => Builtin::PrevYear,
         "next_year" => Builtin::NextYear,
@@ -239,11 +251,56 @@ fn builtin_named(name: &str) -> Option<Builtin> {
     })
 }
 
+/// Largest merged synonym set: beyond this, chains of overlaps join words that do not
+/// mean the same.
+const MAX_SYNONYMS: usize = 20;
+
+/// Maps each word of the thesaurus to its group, groups that overlap in two or more
+/// words merged (up to `MAX_SYNONYMS`).
+fn synonym_sets() -> HashMap<&'static str, Vec<&'static str>> {
+    let mut sets: Vec<Vec<&'static str>> = lexicon::thesaurus::THESAURUS
+        .iter()
+        .map(|g| g.split('|').filter(|w| !w.is_empty()).collect::<Vec<_>>())
+        .collect();
+    let mut merged = true;
+    while merged {
+        merged = false;
+        let mut i = 0;
+        while i < sets.len() {
+            let mut j = i + 1;
+            while j < sets.len() {
+                let shared = sets[j].iter().filter(|w| sets[i].contains(w)).count();
+                let union = sets[i].len() + sets[j].len() - shared;
+                if shared >= 2 && union <= MAX_SYNONYMS {
+                    let other = sets.swap_remove(j);
+                    for w in other {
+                        if !sets[i].contains(&w) {
+                            sets[i].push(w);
+                        }
+                    }
+                    merged = true;
+                } else {
+                    j += 1;
+                }
+            }
+            i += 1;
+        }
+    }
+    let mut map = HashMap::new();
+    for set in sets {
+        for w in &set {
+            map.entry(*w).or_insert_with(|| set.clone());
+        }
+    }
+    map
+}
+
 struct Parser<'a> {
     src: &'static str,
     pos: usize,
     names: &'a HashMap<&'static str, usize>,
     errors: &'a mut Vec<String>,
+    synonyms: &'a HashMap<&'static str, Vec<&'static str>>,
 }
 
 impl Parser<'_> {
@@ -286,6 +343,31 @@ impl Parser<'_> {
                     self.errors.push(format!("unclosed '[' in {:?}", self.src));
                     break;
                 }
+            }
+        }
+        // An alternation of plain words sharing two or more words with a thesaurus group
+        // takes in the whole group: the pools are written with short lists, and the
+        // group is what gives each choice enough variety.
+        let literal: Option<Vec<&'static str>> = alts
+            .iter()
+            .map(|a| match &a[..] {
+                [Node::Lit(w)] => Some(*w),
+                [] => Some(""),
+                _ => None,
+            })
+            .collect();
+        if let Some(words) = literal {
+            let key = words
+                .iter()
+                .find_map(|w| self.synonyms.get(w).filter(|set| set.contains(&words[0]) || words.len() > 1));
+            if let Some(set) = key.filter(|set| words.iter().filter(|w| set.contains(w)).count() >= 2) {
+                let mut merged: Vec<Seq> = alts;
+                for w in set {
+                    if !words.contains(w) {
+                        merged.push(Box::new([Node::Lit(w)]));
+                    }
+                }
+                return Node::Alt(merged.into_boxed_slice());
             }
         }
         Node::Alt(alts.into_boxed_slice())
@@ -347,5 +429,122 @@ mod tests {
         const POOLS: &[(&str, &[&str])] = &[("a", &["[甲|乙", "{nope}", "{open", "x]"]), ("e", &[])];
         let g = Grammar::compile(POOLS);
         assert_eq!(g.errors.len(), 5, "{:?}", g.errors);
+    }
+}
+
+/// How often independent expansions of each template share a 13-character run: the
+/// measure the pools are tuned against (see `tests/overlap.rs` for whole documents).
+#[cfg(test)]
+mod variety {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::lexicon::entities;
+    use crate::rng::Stream;
+
+    const K: usize = 13;
+    const SAMPLES: usize = 300;
+
+    /// Share of distinct 13-grams of template `index` of `pool` that turn up in more than
+    /// one of `SAMPLES` expansions, each with a fresh document context.
+    fn shared_share(g: &Grammar, pool: usize, index: usize, topics: usize) -> (f64, String) {
+        let mut seen: HashMap<Vec<char>, (usize, usize)> = HashMap::new();
+        for s in 0..SAMPLES {
+            let mut rng = Rng::new(s as u64, Stream::Template, (pool * 1000 + index) as u64);
+            let unit = entities::unit(&mut rng);
+            let projects: Vec<String> = (0..4).map(|_| entities::project(&mut rng)).collect();
+            let mut topic = String::new();
+            g.expand(topics, &Context { unit: "", projects: &[], year: 2024, topic: "" }, &mut rng, &mut topic);
+            let ctx = Context { unit: &unit, projects: &projects, year: 2024, topic: &topic };
+            let mut out = String::new();
+            g.expand_nth(pool, index, &ctx, &mut rng, &mut out);
+            let chars: Vec<char> = out.chars().filter(|c| c.is_alphanumeric()).collect();
+            let mut own: Vec<Vec<char>> = chars.windows(K).map(<[char]>::to_vec).collect();
+            own.sort();
+            own.dedup();
+            for w in own {
+                let e = seen.entry(w).or_insert((s, 0));
+                e.1 += 1;
+            }
+        }
+        let shared = seen.values().filter(|(_, n)| *n > 1).count();
+        let mut top: Vec<(&Vec<char>, usize)> =
+            seen.iter().filter(|(_, (_, n))| *n > 2).map(|(w, (_, n))| (w, *n)).collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let mut shown: Vec<String> = Vec::new();
+        for (w, n) in top {
+            let text: String = w.iter().collect();
+            if shown.iter().any(|s| s.chars().filter(|c| text.contains(*c)).count() > 9) {
+                continue;
+            }
+            shown.push(format!("{text}×{n}"));
+            if shown.len() == 3 {
+                break;
+            }
+        }
+        (shared as f64 / seen.len().max(1) as f64, shown.join(" "))
+    }
+
+    const SENTENCE_POOLS: &[&str] = &[
+        "sym_study",
+        "sym_politics",
+        "sym_masses",
+        "sym_work",
+        "sym_discipline",
+        "sym_style",
+        "sym_org",
+        "sym_life",
+        "sym_generic",
+        "detail",
+        "consequence",
+        "open_notice",
+        "open_talk",
+        "open_check",
+        "open_lead",
+        "cause_body",
+        "measure_body",
+        "matters",
+        "headline",
+        "cause_head",
+        "measure_head",
+    ];
+
+    /// Prints every template's share, worst first:
+    /// `cargo test -p mingjing-corpus --release -- --ignored --nocapture variety_report`.
+    #[test]
+    #[ignore = "a report for tuning the pools, not a check"]
+    #[allow(clippy::print_stdout)]
+    fn variety_report() {
+        let g = Grammar::get();
+        let topics = g.id("topic_work").unwrap_or(usize::MAX);
+        let mut rows = Vec::new();
+        for name in SENTENCE_POOLS {
+            let pool = g.id(name).unwrap_or(usize::MAX);
+            for index in 0..g.pool_len(pool) {
+                let (share, worst) = shared_share(g, pool, index, topics);
+                rows.push((share, format!("{name}[{index}]"), worst));
+            }
+        }
+        rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (share, name, worst) in rows {
+            println!("{:7.3}%  {name:18} {worst}", share * 100.0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod synonym_dump {
+    /// Prints the merged synonym groups: `cargo test -p mingjing-corpus -- --ignored --nocapture synonym_groups`.
+    #[test]
+    #[ignore = "a report for checking the merged groups"]
+    #[allow(clippy::print_stdout)]
+    fn synonym_groups() {
+        let map = super::synonym_sets();
+        let mut groups: Vec<Vec<&str>> = map.values().cloned().collect();
+        groups.sort();
+        groups.dedup();
+        for g in groups {
+            println!("{}", g.join("|"));
+        }
     }
 }

@@ -111,18 +111,19 @@ fn key(seed: u64) -> [u8; 32] {
     key
 }
 
-/// Zipf-distributed ranks over `n` items: rank k (0-based) has weight 1/(k+1)^s.
+/// Zipf-distributed ranks over `n` items: rank k (0-based) has weight 1/(k+1)^1.1.
 #[derive(Debug, Clone)]
 pub(crate) struct Zipf {
     cumulative: Vec<f64>,
 }
 
 impl Zipf {
-    pub(crate) fn new(n: usize, s: f64) -> Self {
+    pub(crate) fn new(n: usize) -> Self {
         let mut total = 0.0;
         let cumulative = (1..=n)
             .map(|k| {
-                total += (k as f64).powf(-s);
+                let k = k as f64;
+                total += 1.0 / (k * tenth_root(k));
                 total
             })
             .collect();
@@ -134,6 +135,22 @@ impl Zipf {
         let target = rng.unit() * total;
         self.cumulative.partition_point(|c| *c <= target).min(self.cumulative.len().saturating_sub(1))
     }
+}
+
+/// x^(1/10) for x ≥ 1 by Newton's method, with only the correctly rounded operations
+/// IEEE 754 fixes (+ − × ÷), so the weights — unlike `powf`, which each platform's libm
+/// rounds its own way — are the same bits everywhere.
+fn tenth_root(x: f64) -> f64 {
+    let mut y = 1.0 + (x - 1.0) / 10.0;
+    for _ in 0..200 {
+        let y9 = y * y * y * y * y * y * y * y * y;
+        let next = (9.0 * y + x / y9) / 10.0;
+        if next == y {
+            break;
+        }
+        y = next;
+    }
+    y
 }
 
 #[cfg(test)]
@@ -169,8 +186,15 @@ mod tests {
     }
 
     #[test]
+    fn tenth_roots() {
+        for x in [1.0f64, 2.0, 10.0, 300.0, 1e6] {
+            assert!((tenth_root(x) - x.powf(0.1)).abs() < 1e-12, "{x}");
+        }
+    }
+
+    #[test]
     fn zipf_favours_low_ranks() {
-        let zipf = Zipf::new(300, 1.1);
+        let zipf = Zipf::new(300);
         let mut rng = Rng::new(2, Stream::Template, 0);
         let mut counts = [0usize; 300];
         for _ in 0..20_000 {
