@@ -21,6 +21,8 @@ enum Command {
     /// 参考材料索引
     #[command(subcommand)]
     Index(commands::index::Command),
+    /// 生成带真值的合成语料（用于测量复制检测的准确率和性能）
+    GenCorpus(commands::gen_corpus::Args),
 }
 
 fn main() -> ExitCode {
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Review(args) => commands::review::run(&args),
         Command::Index(command) => commands::index::run(&command),
+        Command::GenCorpus(args) => commands::gen_corpus::run(&args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand, and the file reading they share.
 
 pub mod corpus;
+pub mod gen_corpus;
 pub mod index;
 pub mod review;
 

@@ -73,7 +73,9 @@ fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &Co
     hashes.sort_unstable();
     hashes.dedup();
     let common = options.candidate_df(index.len());
-    let mut scores: FxHashMap<DocId, u32> = FxHashMap::default();
+    // Rare fingerprints weigh more: a source that shares one uncommon passage must rank
+    // above documents that share only 套话 of middling frequency.
+    let mut scores: FxHashMap<DocId, f32> = FxHashMap::default();
     let mut previous: FxHashSet<DocId> = FxHashSet::default();
     for hash in hashes {
         let (sorted, pending) = index.lookup(hash);
@@ -90,7 +92,7 @@ fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &Co
                 continue;
             }
             match rel {
-                Relation::Other => *scores.entry(doc).or_default() += 1,
+                Relation::Other => *scores.entry(doc).or_default() += 1.0 / df as f32,
                 Relation::OwnPreviousYear => {
                     previous.insert(doc);
                 }
@@ -98,8 +100,8 @@ fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &Co
             }
         }
     }
-    let mut ranked: Vec<(DocId, u32)> = scores.into_iter().collect();
-    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut ranked: Vec<(DocId, f32)> = scores.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.truncate(options.max_candidates);
     let mut previous: Vec<DocId> = previous.into_iter().collect();
     previous.sort_unstable();
@@ -181,19 +183,53 @@ fn exact_runs(
                 b += 1;
             }
             covered.insert(diagonal, b);
-            if b - a >= min_len {
-                runs.push(Match {
-                    query: a..b,
-                    source: doc,
-                    source_range: at(a)..at(b),
-                    tier: Tier::Exact,
-                    similarity: 1.0,
-                });
+            // A copied passage does not run on into the next heading: cut the run where
+            // either text starts a new paragraph, and keep the pieces long enough.
+            let mut piece = a;
+            for p in a + 1..=b {
+                let cut = p == b || query.para[p] != query.para[p - 1] || source.para[at(p)] != source.para[at(p - 1)];
+                if cut {
+                    let (start, end) = trim_markers(q, piece, p);
+                    if end - start >= min_len {
+                        let source_range = at(start)..at(end);
+                        runs.push(Match {
+                            query: start..end,
+                            source: doc,
+                            source_range,
+                            tier: Tier::Exact,
+                            similarity: 1.0,
+                        });
+                    }
+                    piece = p;
+                }
             }
         }
     }
     runs
 }
+
+/// Chinese numerals that open an enumerator (一是, 二是…).
+fn is_numeral(c: char) -> bool {
+    matches!(c, '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十')
+}
+
+/// Drops the halves of enumerators a run picks up at its ends: 二是 and 一是 share 是,
+/// and the 三 of a following 三是 often matches; neither is copied text.
+fn trim_markers(q: &[char], mut a: usize, mut b: usize) -> (usize, usize) {
+    if a < b && q[a] == '是' && a > 0 && is_numeral(q[a - 1]) {
+        a += 1;
+    } else if a + 1 < b && is_numeral(q[a]) && q[a + 1] == '是' {
+        a += 2;
+    }
+    if a < b && is_numeral(q[b - 1]) && q.get(b) == Some(&'是') {
+        b -= 1;
+    }
+    (a, b)
+}
+
+/// Pieces of a run shorter than this, left over once longer runs took their share, are
+/// dropped: they are boundary crumbs, not copies.
+const MIN_PIECE: usize = 5;
 
 /// Gives every copied position to the longest run covering it and cuts the runs into
 /// the pieces they keep.
@@ -217,7 +253,7 @@ fn paint(len: usize, mut runs: Vec<Match>) -> Vec<Match> {
         while i < len && owner[i] == n {
             i += 1;
         }
-        if n == u32::MAX {
+        if n == u32::MAX || i - start < MIN_PIECE {
             continue;
         }
         let run = &runs[n as usize];

@@ -127,7 +127,7 @@ impl Default for CopyOptions {
         Self {
             max_candidates: 24,
             near_candidates: 12,
-            min_exact: 13,
+            min_exact: 24,
             min_clause: 8,
             near_threshold: 0.55,
             common_share: 0.01,

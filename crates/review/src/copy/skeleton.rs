@@ -15,12 +15,30 @@ pub fn is_significant(c: char) -> bool {
     crate::segment::is_significant(c) && !NOISE.contains(&c)
 }
 
+/// Whether the line break at `at` ends a passage: after a full stop, or before a
+/// heading or an enumerator. A break inside a sentence (text pasted from a PDF) does not.
+fn structural_break(chars: &[char], at: usize) -> bool {
+    let before = chars[..at].iter().rev().find(|c| !c.is_whitespace());
+    let after = chars[at + 1..].iter().find(|c| !c.is_whitespace());
+    let ends = before.is_none_or(|c| matches!(c, '。' | '！' | '？' | '；' | '：' | '"' | '）'));
+    let opens = after.is_none_or(|c| {
+        matches!(
+            c,
+            '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十' | '（' | '第' | '首' | '其' | '最'
+        ) || c.is_ascii_digit()
+            || ('①'..='⑳').contains(c)
+    });
+    ends || opens
+}
+
 /// Significant chars and their normalized positions.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Skeleton {
     pub chars: Vec<char>,
     /// `norm[i]` is the normalized index of `chars[i]`.
     pub norm: Vec<u32>,
+    /// `para[i]` is the paragraph `chars[i]` stands in.
+    pub para: Vec<u32>,
 }
 
 impl Skeleton {
@@ -29,11 +47,19 @@ impl Skeleton {
     }
 
     pub fn from_chars(chars: &[char]) -> Self {
-        let mut skeleton = Self { chars: Vec::with_capacity(chars.len()), norm: Vec::with_capacity(chars.len()) };
+        let mut skeleton = Self {
+            chars: Vec::with_capacity(chars.len()),
+            norm: Vec::with_capacity(chars.len()),
+            para: Vec::with_capacity(chars.len()),
+        };
+        let mut para = 0;
         for (i, &c) in chars.iter().enumerate() {
-            if is_significant(c) {
+            if c == '\n' {
+                para += u32::from(structural_break(chars, i));
+            } else if is_significant(c) {
                 skeleton.chars.push(c);
                 skeleton.norm.push(i as u32);
+                skeleton.para.push(para);
             }
         }
         skeleton
