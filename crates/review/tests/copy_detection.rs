@@ -2,6 +2,8 @@
 //! recall per edit type, at the char level and per injected passage, and how much
 //! mandated wording leaks into the net ratio. Prints its table (`--nocapture`).
 
+#![expect(clippy::print_stdout, reason = "the table is the point of running this test with --nocapture")]
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
