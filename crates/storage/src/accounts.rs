@@ -1,0 +1,240 @@
+//! Accounts: who can log in, with which role and over which subtree. Passwords arrive
+//! already hashed (argon2id in the web layer); this module keeps the counters the login
+//! rules need (failures, lockout, forced change).
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Store, StoreError, flag, new_id};
+
+/// What an account may do (三员分立: system, security and audit administrators apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// 上级党组织管理员: opens campaigns, sees the subtree.
+    SuperiorAdmin,
+    /// 党支部书记 / 组织委员: runs a branch.
+    Secretary,
+    /// 党员
+    Member,
+    /// 审计管理员: reads the audit log, nothing else.
+    Auditor,
+    /// 系统管理员: manages accounts, reads no materials.
+    SystemAdmin,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SuperiorAdmin => "superior_admin",
+            Self::Secretary => "secretary",
+            Self::Member => "member",
+            Self::Auditor => "auditor",
+            Self::SystemAdmin => "system_admin",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::SuperiorAdmin, Self::Secretary, Self::Member, Self::Auditor, Self::SystemAdmin]
+            .into_iter()
+            .find(|r| r.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SuperiorAdmin => "上级党组织管理员",
+            Self::Secretary => "党支部书记",
+            Self::Member => "党员",
+            Self::Auditor => "审计管理员",
+            Self::SystemAdmin => "系统管理员",
+        }
+    }
+}
+
+/// An account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub login: String,
+    pub phone: Option<String>,
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: String,
+    pub member_id: Option<String>,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub password_changed_at: i64,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub disabled: bool,
+}
+
+/// What it takes to create an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount<'a> {
+    pub login: &'a str,
+    pub phone: Option<&'a str>,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub org_id: &'a str,
+    pub member_id: Option<&'a str>,
+    pub password_hash: &'a str,
+    /// Initial passwords must be changed at first login.
+    pub must_change_password: bool,
+}
+
+macro_rules! account_columns {
+    () => {
+        "id, login, phone, display_name, role, org_id, member_id, password_hash, must_change_password, \
+                       password_changed_at, failed_logins, locked_until, disabled"
+    };
+}
+
+fn account(row: &AnyRow) -> Result<Account, StoreError> {
+    let role: String = row.try_get("role")?;
+    Ok(Account {
+        id: row.try_get("id")?,
+        login: row.try_get("login")?,
+        phone: row.try_get("phone")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::from_code(&role).ok_or_else(|| StoreError::State(format!("unknown role {role}")))?,
+        org_id: row.try_get("org_id")?,
+        member_id: row.try_get("member_id")?,
+        password_hash: row.try_get("password_hash")?,
+        must_change_password: flag(row.try_get("must_change_password")?),
+        password_changed_at: row.try_get("password_changed_at")?,
+        failed_logins: row.try_get("failed_logins")?,
+        locked_until: row.try_get("locked_until")?,
+        disabled: flag(row.try_get("disabled")?),
+    })
+}
+
+impl Store {
+    pub async fn create_account(&self, new: &NewAccount<'_>, now: i64) -> Result<Account, StoreError> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO accounts (id, login, phone, display_name, role, org_id, member_id, password_hash, \
+             must_change_password, password_changed_at, failed_logins, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, 0, $10)",
+        )
+        .bind(&id)
+        .bind(new.login)
+        .bind(new.phone)
+        .bind(new.display_name)
+        .bind(new.role.code())
+        .bind(new.org_id)
+        .bind(new.member_id)
+        .bind(new.password_hash)
+        .bind(i64::from(new.must_change_password))
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        self.account(&id).await
+    }
+
+    pub async fn account(&self, id: &str) -> Result<Account, StoreError> {
+        let row = sqlx::query(concat!("SELECT ", account_columns!(), " FROM accounts WHERE id = $1"))
+            .bind(id)
+            .fetch_one(self.pool())
+            .await?;
+        account(&row)
+    }
+
+    /// The account a login form names: by account name or by phone number.
+    pub async fn account_by_login(&self, login_or_phone: &str) -> Result<Option<Account>, StoreError> {
+        let row = sqlx::query(concat!("SELECT ", account_columns!(), " FROM accounts WHERE login = $1 OR phone = $1"))
+            .bind(login_or_phone)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(account).transpose()
+    }
+
+    /// Counts a failed login; at `lock_after` failures the account is locked until
+    /// `now + lock_for_ms`. Returns the account as it now stands.
+    pub async fn record_login_failure(
+        &self,
+        id: &str,
+        now: i64,
+        lock_after: i64,
+        lock_for_ms: i64,
+    ) -> Result<Account, StoreError> {
+        sqlx::query(
+            "UPDATE accounts SET failed_logins = failed_logins + 1, \
+             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END WHERE id = $1",
+        )
+        .bind(id)
+        .bind(lock_after)
+        .bind(now + lock_for_ms)
+        .execute(self.pool())
+        .await?;
+        self.account(id).await
+    }
+
+    /// Clears the failure count after a successful login.
+    pub async fn record_login_success(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Sets a new password hash; `must_change` marks it as an initial password.
+    pub async fn set_password(&self, id: &str, hash: &str, must_change: bool, now: i64) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET password_hash = $2, must_change_password = $3, password_changed_at = $4, \
+             failed_logins = 0, locked_until = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(hash)
+        .bind(i64::from(must_change))
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::OrgKind;
+    use crate::testing::each_backend;
+
+    #[tokio::test]
+    async fn login_by_name_or_phone_lockout_and_password_change() {
+        each_backend(|store| async move {
+            let county = store.create_org(None, "示范县委", OrgKind::County, 0).await?;
+            let new = NewAccount {
+                login: "zhangsan",
+                phone: Some("13800000000"),
+                display_name: "张三",
+                role: Role::Secretary,
+                org_id: &county.id,
+                member_id: None,
+                password_hash: "hash-1",
+                must_change_password: true,
+            };
+            let created = store.create_account(&new, 10).await?;
+            assert_eq!(store.account_by_login("zhangsan").await?.map(|a| a.id), Some(created.id.clone()));
+            assert_eq!(store.account_by_login("13800000000").await?.map(|a| a.id), Some(created.id.clone()));
+            assert!(store.account_by_login("nobody").await?.is_none());
+
+            for _ in 0..4 {
+                let a = store.record_login_failure(&created.id, 100, 5, 900_000).await?;
+                assert_eq!(a.locked_until, None);
+            }
+            let locked = store.record_login_failure(&created.id, 100, 5, 900_000).await?;
+            assert_eq!(locked.locked_until, Some(900_100));
+            store.record_login_success(&created.id).await?;
+            store.set_password(&created.id, "hash-2", false, 200).await?;
+            let changed = store.account(&created.id).await?;
+            assert_eq!((changed.failed_logins, changed.locked_until, changed.must_change_password), (0, None, false));
+            assert_eq!(changed.password_hash, "hash-2");
+
+            let twin = NewAccount { login: "lisi", ..new };
+            assert!(matches!(store.create_account(&twin, 11).await, Err(StoreError::Duplicate(_))), "phone is unique");
+            Ok(())
+        })
+        .await;
+    }
+}

@@ -1,0 +1,127 @@
+//! Storage of 明镜: one code path over an embedded SQLite file (the default) or
+//! PostgreSQL (and engines that speak its protocol), chosen once from the URL scheme.
+//!
+//! Every query is written once, with `$1` placeholders that both drivers accept, and
+//! runs through sqlx's `Any` driver; only the migrations come in one folder per backend,
+//! with the same versions. Ids are generated here (UUIDv7), times are Unix milliseconds
+//! passed in by the caller ("time is a parameter"), flags are integers 0/1.
+
+mod accounts;
+mod audit;
+mod campaigns;
+mod error;
+mod ids;
+mod materials;
+mod orgs;
+mod sessions;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+pub use accounts::{Account, NewAccount, Role};
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use campaigns::{Campaign, NewCampaign};
+pub use error::StoreError;
+pub use ids::new_id;
+pub use materials::{Approval, Decision, Material, MaterialStatus, MaterialVersion, StoredReview};
+pub use orgs::{Member, NewMember, Org, OrgKind, Standing};
+pub use sessions::Session;
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a URL names, by its scheme.
+    pub fn of_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+}
+
+/// The store: a connection pool and the backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// SQLite settings for a server: write-ahead log so readers never wait for the writer,
+/// a busy timeout instead of immediate "database is locked", foreign keys enforced, and
+/// `synchronous = NORMAL`, which WAL makes safe against power loss of committed data up
+/// to the last checkpoint-free commit.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;";
+
+impl Store {
+    /// Connects to the database a URL names and brings its schema up to date.
+    /// `sqlite://PATH` creates the file if needed.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                format!("{url}{}mode=rwc", if url.contains('?') { '&' } else { '?' })
+            }
+            _ => url.to_owned(),
+        };
+        let options = AnyConnectOptions::from_str(&url).map_err(StoreError::Connect)?;
+        let pool = AnyPoolOptions::new()
+            // One writer at a time is all SQLite does; a small pool avoids lock churn.
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(StoreError::Connect)?;
+        let store = Self { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&self.pool).await.map_err(StoreError::Migrate)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection, waiting for queries in flight.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A flag column's value.
+pub(crate) fn flag(value: i64) -> bool {
+    value != 0
+}
