@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::campaign::{Audience, Campaign};
 use crate::checks::correspondence::{self, ProblemRef};
@@ -32,7 +32,7 @@ impl Default for Options {
 }
 
 /// A piece of the original text with its position.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextSpan {
     pub text: String,
     pub start: usize,
@@ -40,7 +40,7 @@ pub struct TextSpan {
 }
 
 /// One required aspect and the section that covers it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AspectReport {
     /// 0-based position in the campaign's list.
     pub index: usize,
@@ -54,7 +54,7 @@ pub struct AspectReport {
 }
 
 /// A problem section that covers no required aspect.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SectionReport {
     pub section: usize,
     pub title: Option<String>,
@@ -64,14 +64,14 @@ pub struct SectionReport {
 }
 
 /// A text said twice or more.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RepetitionReport {
     pub text: String,
     pub occurrences: Vec<[usize; 2]>,
 }
 
 /// A problem, by aspect (if its section covers one), section and position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProblemPosition {
     pub aspect: Option<usize>,
     pub section: usize,
@@ -79,7 +79,7 @@ pub struct ProblemPosition {
 }
 
 /// The measures (0-based positions) that answer a problem, best first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnswerReport {
     #[serde(flatten)]
     pub problem: ProblemPosition,
@@ -88,7 +88,7 @@ pub struct AnswerReport {
 }
 
 /// A problem that may be too general, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VagueReport {
     #[serde(flatten)]
     pub problem: ProblemPosition,
@@ -96,7 +96,7 @@ pub struct VagueReport {
 }
 
 /// The engine's review of one material.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Review {
     /// Length of the original text in chars.
     pub chars: usize,

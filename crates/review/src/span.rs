@@ -1,10 +1,10 @@
 //! Character spans: every position the engine reports is a Unicode-scalar (char) index
 //! into the decoded original text, end exclusive.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A half-open range `[start, end)` of char indices into the original text.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Span {
     pub start: usize,
     pub end: usize,

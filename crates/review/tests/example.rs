@@ -216,3 +216,11 @@ fn material_parse_is_deterministic() {
     let b = Material::parse(&source);
     assert_eq!(a.sections, b.sections);
 }
+
+#[test]
+fn review_json_reads_back_into_the_same_review() {
+    let review = review_of("material-2021-county.txt", EXAMPLE.as_bytes());
+    let json = serde_json::to_string(&review).expect("serializes");
+    let back: Review = serde_json::from_str(&json).expect("deserializes");
+    assert_eq!(back, review);
+}

@@ -10,7 +10,7 @@ use crate::segment::is_significant;
 use crate::structure::Material;
 
 /// Shares of the material's significant chars (no whitespace, punctuation or headings).
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Proportions {
     pub opening: f64,
     pub problems: f64,

@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::fingerprint::{Fingerprint, kgram_hashes};
 use super::index::{DocId, DocKind, Index, short};
@@ -15,7 +15,7 @@ use super::skeleton::Skeleton;
 use super::{CopyOptions, Querier, SourceDoc, SourceTexts};
 
 /// Which tier of matching found a copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Exact,

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::detect::{self, Found, Match, Tier};
 use super::fingerprint::fingerprints;
@@ -15,7 +15,7 @@ use crate::normalize::{NormText, normalize_str};
 
 /// A copied span: where it stands in the material and in its source (char offsets into
 /// each original text, end exclusive).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CopySpan {
     pub start: usize,
     pub end: usize,
@@ -28,7 +28,7 @@ pub struct CopySpan {
 }
 
 /// The source from which most of the material is copied.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopSource {
     pub source: String,
     /// Share of the material's significant chars copied from it.
@@ -36,7 +36,7 @@ pub struct TopSource {
 }
 
 /// A sentence and how many other authors' documents in the index contain it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Boilerplate {
     pub start: usize,
     pub end: usize,
@@ -44,7 +44,7 @@ pub struct Boilerplate {
 }
 
 /// Copy ratios per part of the material; null where the part is absent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SectionRatios {
     pub opening: Option<f64>,
     /// Per problem section, in material order.
@@ -55,7 +55,7 @@ pub struct SectionRatios {
 }
 
 /// Everything copy detection says about one material.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CopyReport {
     pub copies: Vec<CopySpan>,
     /// Copied significant chars over all significant chars (总文字复制比).
