@@ -281,6 +281,31 @@ impl Store {
         })
     }
 
+    /// Every decision on a material, oldest first.
+    pub async fn approvals_of(&self, id: &str) -> Result<Vec<Approval>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, material_id, version, reviewer_id, decision, comment, created_at FROM approvals \
+             WHERE material_id = $1 ORDER BY created_at, id",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let decision: String = row.try_get("decision")?;
+                Ok(Approval {
+                    id: row.try_get("id")?,
+                    material_id: row.try_get("material_id")?,
+                    version: row.try_get("version")?,
+                    reviewer_id: row.try_get("reviewer_id")?,
+                    decision: if decision == "approve" { Decision::Approve } else { Decision::Return },
+                    comment: row.try_get("comment")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
     /// Why a guarded update touched nothing: gone, moved on, or in the wrong state.
     async fn why_unchanged(&self, id: &str, seen: i64) -> StoreError {
         match self.material(id).await {
@@ -438,6 +463,8 @@ mod tests {
             let m = store.submit_material(&m.id, 3, 7).await?;
             store.decide_material(&m.id, 3, &account, Decision::Approve, "", 8).await?;
             assert_eq!(store.material(&m.id).await?.status, MaterialStatus::Approved);
+            let decisions: Vec<Decision> = store.approvals_of(&m.id).await?.iter().map(|a| a.decision).collect();
+            assert_eq!(decisions, vec![Decision::Return, Decision::Approve]);
             assert_eq!(store.material_of(&campaign, &member).await?.map(|x| x.id), Some(m.id));
             Ok(())
         })
