@@ -33,18 +33,19 @@ pub struct QueryFigures {
     pub postings: PostingFigures,
 }
 
-/// What candidate selection has to walk per material, on average: it visits every
-/// posting of every fingerprint of the material up to `CopyOptions::scan_df_limit`.
+/// What candidate selection has to walk per material, on average: every posting of the
+/// material's fingerprints up to the candidate limit, and of the more common ones only
+/// the postings of templates and earlier-year materials.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct PostingFigures {
     /// Distinct fingerprints of a material.
     pub fingerprints: f64,
-    /// Postings visited (fingerprints at most `scan_df_limit` documents long).
+    /// Postings visited.
     pub visited: f64,
-    /// Of those, postings of fingerprints above the candidate limit (`common_share` of
-    /// the documents, at least 64), visited only to find templates and earlier years.
+    /// Of those, template and earlier-year postings of fingerprints above the candidate
+    /// limit (`common_share` of the documents, at least 64).
     pub visited_common: f64,
-    /// Fingerprints skipped as longer than `scan_df_limit`.
+    /// Fingerprints above the candidate limit, whose member postings are not visited.
     pub skipped_fingerprints: f64,
 }
 
@@ -63,13 +64,13 @@ fn postings(
         for h in hashes {
             let (sorted, pending) = index.lookup(h);
             let df = sorted.len() + pending.len();
-            if df > options.scan_df_limit {
-                sum.skipped_fingerprints += 1.0;
-                continue;
-            }
-            sum.visited += df as f64;
             if df > common {
-                sum.visited_common += df as f64;
+                let special = index.special(h).len() as f64;
+                sum.skipped_fingerprints += 1.0;
+                sum.visited += special;
+                sum.visited_common += special;
+            } else {
+                sum.visited += df as f64;
             }
         }
     }

@@ -49,26 +49,38 @@ enum Relation {
     Own,
 }
 
-fn relation(index: &Index, doc: DocId, me: &Querier<'_>) -> Relation {
-    let meta = index.doc(doc);
-    if meta.removed || me.id.is_some_and(|id| id == meta.id) {
-        return Relation::Own;
+/// The material under review as the index knows it: its own document and author numbers,
+/// looked up once so that the scan of postings compares integers only.
+#[derive(Debug, Clone, Copy)]
+struct Me {
+    doc: Option<DocId>,
+    author: Option<u32>,
+}
+
+impl Me {
+    fn new(index: &Index, me: &Querier<'_>) -> Self {
+        Self { doc: me.id.and_then(|id| index.doc_id(id)), author: me.author.and_then(|a| index.author_id(a)) }
     }
-    let mine = match (me.author, meta.author) {
-        (Some(name), Some(author)) => index.author_id(name) == Some(author),
-        _ => false,
-    };
-    match (mine, meta.kind) {
-        (false, _) => Relation::Other,
-        (true, DocKind::PreviousYear) => Relation::OwnPreviousYear,
-        // The same author's other versions this year are drafts of the same material.
-        (true, _) => Relation::Own,
+
+    fn relation(self, index: &Index, doc: DocId) -> Relation {
+        let info = index.info(doc);
+        if info.removed || self.doc == Some(doc) {
+            return Relation::Own;
+        }
+        let mine = self.author.is_some_and(|a| a == info.author);
+        match (mine, info.kind) {
+            (false, _) => Relation::Other,
+            (true, DocKind::PreviousYear) => Relation::OwnPreviousYear,
+            // The same author's other versions this year are drafts of the same material.
+            (true, _) => Relation::Own,
+        }
     }
 }
 
 /// Candidate documents ranked by shared fingerprints; the same author's earlier years
 /// apart.
 fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &CopyOptions) -> (Vec<DocId>, Vec<DocId>) {
+    let me = Me::new(index, me);
     let mut hashes: Vec<u32> = fps.iter().map(|f| short(f.hash)).collect();
     hashes.sort_unstable();
     hashes.dedup();
@@ -80,18 +92,12 @@ fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &Co
     for hash in hashes {
         let (sorted, pending) = index.lookup(hash);
         let df = sorted.len() + pending.len();
-        if df > options.scan_df_limit {
-            continue;
-        }
-        // A ubiquitous fingerprint says nothing about who copied from whom, except
-        // from a template or from one's own earlier material.
-        let only_special = df > common;
-        for &doc in sorted.iter().chain(pending) {
-            let rel = relation(index, doc, me);
-            if only_special && rel != Relation::OwnPreviousYear && index.doc(doc).kind != DocKind::Template {
-                continue;
-            }
-            match rel {
+        // A fingerprint in many documents says nothing about who copied from whom,
+        // except from a template or from one's own earlier material: look only there.
+        let docs: Box<dyn Iterator<Item = &DocId>> =
+            if df > common { Box::new(index.special(hash).iter()) } else { Box::new(sorted.iter().chain(pending)) };
+        for &doc in docs {
+            match me.relation(index, doc) {
                 Relation::Other => *scores.entry(doc).or_default() += 1.0 / df as f32,
                 Relation::OwnPreviousYear => {
                     previous.insert(doc);

@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::fingerprints;
@@ -69,6 +71,15 @@ pub struct DocMeta {
     pub removed: bool,
 }
 
+/// What candidate selection needs of a document, in 8 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocInfo {
+    /// Interned author, or `u32::MAX`.
+    pub author: u32,
+    pub kind: DocKind,
+    pub removed: bool,
+}
+
 /// Hashes with at least this many documents get their distinct-author count kept.
 const COMMON_DF: usize = 3;
 
@@ -104,7 +115,13 @@ pub struct Index {
     /// `buckets[b]..buckets[b + 1]` is where hashes with top bits `b` lie.
     pub(crate) buckets: Vec<u32>,
     /// Distinct authors per common hash in the sorted postings.
-    pub(crate) common_authors: HashMap<u32, u32>,
+    pub(crate) common_authors: FxHashMap<u32, u32>,
+    /// Per document, what candidate selection asks of every posting, packed so that a
+    /// scan of long posting lists stays in cache.
+    pub(crate) info: Vec<DocInfo>,
+    /// Postings of templates and earlier-year materials only: for fingerprints too
+    /// common to scan whole, these are the documents still worth finding.
+    pub(crate) special: FxHashMap<u32, Vec<DocId>>,
     pending: HashMap<u32, Vec<DocId>>,
     pending_count: usize,
 }
@@ -141,7 +158,9 @@ impl Index {
             hashes: Vec::new(),
             postings: Vec::new(),
             buckets: vec![0; (1 << BUCKET_BITS) + 1],
-            common_authors: HashMap::new(),
+            common_authors: FxHashMap::default(),
+            info: Vec::new(),
+            special: FxHashMap::default(),
             pending: HashMap::new(),
             pending_count: 0,
         }
@@ -202,6 +221,7 @@ impl Index {
         let doc = self.docs.len() as DocId;
         let author = self.intern_author(author);
         self.docs.push(DocMeta { id: id.to_owned(), author, kind, chars: chars as u32, removed: false });
+        self.info.push(DocInfo { author: author.unwrap_or(u32::MAX), kind, removed: false });
         self.by_id.insert(id.to_owned(), doc);
         Ok(doc)
     }
@@ -230,6 +250,9 @@ impl Index {
         let doc = self.register(id, author, kind, chars)?;
         for &h in hashes {
             self.pending.entry(h).or_default().push(doc);
+            if kind != DocKind::Member {
+                self.special.entry(h).or_default().push(doc);
+            }
         }
         self.pending_count += hashes.len();
         // Merging costs the whole index; wait until the pending part is a fair share.
@@ -244,6 +267,7 @@ impl Index {
         match self.by_id.remove(id) {
             Some(doc) => {
                 self.docs[doc as usize].removed = true;
+                self.info[doc as usize].removed = true;
                 true
             }
             None => false,
@@ -302,13 +326,30 @@ impl Index {
         self.buckets = buckets;
     }
 
+    /// Recomputes what depends on the sorted postings: author counts of common hashes
+    /// and the special postings.
     pub(crate) fn count_common_authors(&mut self) {
+        self.special.clear();
+        for (h, d) in self.hashes.iter().zip(&self.postings) {
+            let info = self.info[*d as usize];
+            if info.kind != DocKind::Member && !info.removed {
+                self.special.entry(*h).or_default().push(*d);
+            }
+        }
+        for (h, docs) in &self.pending {
+            for d in docs.iter().filter(|d| self.info[**d as usize].kind != DocKind::Member) {
+                self.special.entry(*h).or_default().push(*d);
+            }
+        }
         self.common_authors.clear();
         let mut start = 0;
         let mut seen: Vec<u32> = Vec::new();
         while start < self.hashes.len() {
             let h = self.hashes[start];
-            let end = start + self.hashes[start..].partition_point(|x| *x == h);
+            let mut end = start + 1;
+            while end < self.hashes.len() && self.hashes[end] == h {
+                end += 1;
+            }
             if end - start >= COMMON_DF {
                 seen.clear();
                 seen.extend(self.postings[start..end].iter().map(|&d| self.author_key(d)));
@@ -322,7 +363,19 @@ impl Index {
 
     /// An author's number, or for an anonymous document one of its own.
     fn author_key(&self, doc: DocId) -> u32 {
-        self.docs[doc as usize].author.unwrap_or(u32::MAX - doc)
+        match self.info[doc as usize].author {
+            u32::MAX => u32::MAX - doc,
+            author => author,
+        }
+    }
+
+    pub fn info(&self, doc: DocId) -> DocInfo {
+        self.info[doc as usize]
+    }
+
+    /// Templates and earlier-year materials posted under a hash.
+    pub fn special(&self, hash: u32) -> &[DocId] {
+        self.special.get(&hash).map_or(&[][..], Vec::as_slice)
     }
 
     /// The documents posted under a hash: sorted part and pending part.
@@ -347,7 +400,7 @@ impl Index {
         let mut seen: Vec<u32> = sorted
             .iter()
             .chain(pending)
-            .filter(|d| !self.docs[**d as usize].removed)
+            .filter(|d| !self.info[**d as usize].removed)
             .map(|&d| self.author_key(d))
             .collect();
         seen.sort_unstable();

@@ -114,8 +114,6 @@ pub struct CopyOptions {
     /// A fingerprint in more than this share of documents no longer names candidates
     /// (except templates and the author's own earlier years).
     pub common_share: f64,
-    /// A fingerprint in more documents than this is not even scanned.
-    pub scan_df_limit: usize,
     /// A sentence in at least this many authors' documents is 套话…
     pub boilerplate_min_authors: usize,
     /// …or in at least this share of all authors, whichever is more.
@@ -131,7 +129,6 @@ impl Default for CopyOptions {
             min_clause: 8,
             near_threshold: 0.55,
             common_share: 0.01,
-            scan_df_limit: 20_000,
             boilerplate_min_authors: 5,
             boilerplate_share: 0.005,
         }

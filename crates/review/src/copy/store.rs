@@ -5,7 +5,7 @@
 
 use std::io::{self, Read, Write};
 
-use super::index::{DocKind, DocMeta, Index, IndexError, Params};
+use super::index::{DocInfo, DocKind, DocMeta, Index, IndexError, Params};
 
 const MAGIC: &[u8; 8] = b"MJINDEX\0";
 /// Bumped whenever the layout or the fingerprinting changes.
@@ -135,6 +135,7 @@ pub fn read_index(input: impl Read) -> Result<Index, IndexError> {
         if !removed {
             index.by_id.insert(id.clone(), n as u32);
         }
+        index.info.push(DocInfo { author: author.unwrap_or(u32::MAX), kind, removed });
         index.docs.push(DocMeta { id, author, kind, chars, removed });
     }
     index.hashes = input.u32s()?;
