@@ -16,6 +16,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// 启动网页系统（默认使用内嵌的 SQLite 数据库）
+    Serve(commands::serve::Args),
     /// 审查对照检查材料：结构、检视方面覆盖、内部重复、问题与措施对应、篇幅和具体程度
     Review(commands::review::Args),
     /// 参考材料索引
@@ -28,6 +30,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(args) => commands::serve::run(&args),
         Command::Review(args) => commands::review::run(&args),
         Command::Index(command) => commands::index::run(&command),
         Command::GenCorpus(args) => commands::gen_corpus::run(&args),

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::auth::PasswordPolicy;
+
 const ENV_PREFIX: &str = "MINGJING_";
 const MIB: u64 = 1024 * 1024;
 
@@ -140,6 +142,8 @@ pub struct Config {
     /// Origins besides the request's own host that may send state-changing requests, e.g. `https://dj.example.cn`
     /// when a proxy rewrites the Host header. Lower case, no trailing slash.
     pub allowed_origins: Vec<String>,
+    /// Password rules, lockout and rotation. Only `dengbao` exists so far, so there is no key to choose it yet.
+    pub password_policy: PasswordPolicy,
 }
 
 impl Default for Config {
@@ -155,6 +159,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             compression: true,
             allowed_origins: Vec::new(),
+            password_policy: PasswordPolicy::default(),
         }
     }
 }

@@ -102,7 +102,7 @@ pub fn verify_pre_session(headers: &HeaderMap, submitted: &str) -> Result<(), Ap
     verify_token(expected, submitted)
 }
 
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(COOKIE)
         .iter()

@@ -18,6 +18,10 @@ use crate::pages::{self, ErrorView, HtmxRequest};
 
 /// Where a visitor who is not signed in is sent.
 pub const LOGIN_PATH: &str = "/login";
+/// Where a visitor whose session timed out is sent: the login page, saying why.
+pub const SESSION_EXPIRED_PATH: &str = "/login?expired=1";
+/// Where a user whose password must be changed is sent before anything else.
+pub const CHANGE_PASSWORD_PATH: &str = "/password";
 
 /// Everything a handler may fail with. Messages meant for the user are in Chinese; `Internal` is logged with the
 /// request id and shown only as “系统出现错误”.
@@ -29,6 +33,12 @@ pub enum AppError {
     Forbidden,
     #[error("not signed in")]
     Unauthorized,
+    /// Signed in once, but idle too long or past the absolute timeout.
+    #[error("session expired")]
+    SessionExpired,
+    /// Signed in, but an initial or too old password must be replaced first.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// The message is shown to the user as it is: write it in Chinese.
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -52,7 +62,8 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::SessionExpired => StatusCode::UNAUTHORIZED,
+            Self::PasswordChangeRequired => StatusCode::SEE_OTHER,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -68,6 +79,8 @@ impl AppError {
             Self::NotFound => "页面不存在",
             Self::Forbidden => "您没有权限访问这里",
             Self::Unauthorized => "请先登录",
+            Self::SessionExpired => "登录已超时，请重新登录",
+            Self::PasswordChangeRequired => "请先修改密码",
             Self::BadRequest(msg) | Self::Conflict(msg) => return Cow::Borrowed(msg),
             Self::PayloadTooLarge => "上传的文件太大",
             Self::Csrf => "页面已过期，请刷新后重试",
@@ -90,6 +103,29 @@ impl AppError {
             s => Self::Internal(anyhow::anyhow!("{s} without an AppError (a panic or an inner layer)")),
         }
     }
+
+    /// Where the user is sent instead of being shown a page, for the errors that mean "go there first".
+    fn redirect(&self) -> Option<&'static str> {
+        match self {
+            Self::Unauthorized => Some(LOGIN_PATH),
+            Self::SessionExpired => Some(SESSION_EXPIRED_PATH),
+            Self::PasswordChangeRequired => Some(CHANGE_PASSWORD_PATH),
+            _ => None,
+        }
+    }
+}
+
+/// Storage failures a handler did not handle itself: a missing row is a missing page, a lost race asks the user to
+/// reload, anything else is logged as internal.
+impl From<mingjing_storage::StoreError> for AppError {
+    fn from(error: mingjing_storage::StoreError) -> Self {
+        use mingjing_storage::StoreError;
+        match error {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Stale => Self::Conflict("内容已在别处修改，请刷新后重试".to_owned()),
+            other => Self::Internal(other.into()),
+        }
+    }
 }
 
 /// The mark [`AppError`] leaves on its response for [`render_errors`].
@@ -97,6 +133,7 @@ impl AppError {
 struct ErrorMark {
     status: StatusCode,
     message: String,
+    redirect: Option<&'static str>,
 }
 
 impl IntoResponse for AppError {
@@ -105,7 +142,7 @@ impl IntoResponse for AppError {
             // The request's span carries the request id, so this line and the page the user sees share it.
             tracing::error!(error = format!("{source:#}"), "internal error");
         }
-        let mark = ErrorMark { status: self.status(), message: self.message().into_owned() };
+        let mark = ErrorMark { status: self.status(), message: self.message().into_owned(), redirect: self.redirect() };
         let mut response = mark.status.into_response();
         response.extensions_mut().insert(mark);
         response
@@ -125,7 +162,7 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
             if let AppError::Internal(source) = &error {
                 tracing::error!(error = format!("{source:#}"), "internal error");
             }
-            ErrorMark { status: error.status(), message: error.message().into_owned() }
+            ErrorMark { status: error.status(), message: error.message().into_owned(), redirect: error.redirect() }
         }
         None => return response,
     };
@@ -142,13 +179,14 @@ fn is_html(headers: &HeaderMap) -> bool {
 }
 
 fn error_page(mark: &ErrorMark, htmx: &HtmxRequest, request_id: Option<&RequestId>) -> Response {
-    if mark.status == StatusCode::UNAUTHORIZED {
-        // A page load goes to the login form; htmx would swap the login page into a fragment, so it is told to
-        // load the login page itself.
+    if let Some(location) = mark.redirect {
+        // A page load follows the redirect; htmx would swap the target page into a fragment, so it is told to load
+        // that page itself. A 401 for the login page (htmx acts on HX-Redirect whatever the status).
+        let status = if mark.status == StatusCode::UNAUTHORIZED { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
         return if htmx.is_htmx() {
-            (StatusCode::UNAUTHORIZED, [("hx-redirect", LOGIN_PATH)]).into_response()
+            (status, [("hx-redirect", location)]).into_response()
         } else {
-            (StatusCode::SEE_OTHER, [(LOCATION, LOGIN_PATH)]).into_response()
+            (StatusCode::SEE_OTHER, [(LOCATION, location)]).into_response()
         };
     }
     let request_id = request_id.map_or("-", RequestId::as_str);

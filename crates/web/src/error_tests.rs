@@ -17,6 +17,8 @@ fn app() -> Router {
         .route("/not-found", get(|| async { AppError::NotFound }))
         .route("/forbidden", get(|| async { AppError::Forbidden }))
         .route("/unauthorized", get(|| async { AppError::Unauthorized }))
+        .route("/expired", get(|| async { AppError::SessionExpired }))
+        .route("/change-password", get(|| async { AppError::PasswordChangeRequired }))
         .route("/bad", get(|| async { AppError::BadRequest("日期格式不正确".into()) }))
         .route("/conflict", get(|| async { AppError::Conflict("材料已在另一个窗口中修改".into()) }))
         .route("/too-large", get(|| async { AppError::PayloadTooLarge }))
@@ -97,6 +99,21 @@ async fn unauthorized_redirects_a_page_and_tells_htmx_to_redirect() {
     let htmx = get_path("/unauthorized", true).await;
     assert_eq!(htmx.status, StatusCode::UNAUTHORIZED);
     assert_eq!(htmx.headers.get("hx-redirect").unwrap(), LOGIN_PATH);
+}
+
+#[tokio::test]
+async fn an_expired_session_and_a_due_password_redirect_to_where_they_are_dealt_with() {
+    for (path, location, htmx_status) in [
+        ("/expired", SESSION_EXPIRED_PATH, StatusCode::UNAUTHORIZED),
+        ("/change-password", CHANGE_PASSWORD_PATH, StatusCode::OK),
+    ] {
+        let page = get_path(path, false).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(page.headers.get(header::LOCATION).unwrap(), location);
+        let htmx = get_path(path, true).await;
+        assert_eq!(htmx.status, htmx_status, "{path}");
+        assert_eq!(htmx.headers.get("hx-redirect").unwrap(), location);
+    }
 }
 
 #[tokio::test]

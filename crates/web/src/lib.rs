@@ -4,20 +4,29 @@
 //! port 0 and read the real port back from the listener) all start the same app:
 //!
 //! ```no_run
-//! # async fn start() -> std::io::Result<()> {
+//! # async fn start() -> anyhow::Result<()> {
 //! use mingjing_web::{AppState, Config, router, run, shutdown_signal};
 //! let config = Config::default();
+//! let store = mingjing_storage::Store::connect(config.database_url.expose_secret()).await?;
 //! let listener = tokio::net::TcpListener::bind(config.bind).await?;
-//! run(listener, router(AppState::new(config)), shutdown_signal()).await
+//! run(listener, router(AppState::new(config, store)), shutdown_signal()).await?;
+//! # Ok(())
 //! # }
 //! ```
 
 pub mod assets;
+pub mod audit;
+pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod csrf;
 pub mod error;
+pub mod highlight;
+pub mod home;
+pub mod materials;
 pub mod middleware;
 pub mod pages;
+pub mod scope;
 
 use std::future::Future;
 use std::io;
@@ -25,22 +34,37 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
+use mingjing_storage::Store;
 use tokio::net::TcpListener;
 
+pub use auth::{CurrentUser, PasswordPolicy, Passwords, hash_password, require_csrf, verify_password};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Config, ConfigError, ConfigLayer, DatabaseUrl, LoadedConfig, LogFormat};
 pub use error::AppError;
 pub use middleware::{RequestId, apply_layers};
+pub use scope::{Scope, can_read_material, can_see_org};
 
-/// What every handler can reach. The store and the session lookup join the configuration when storage lands.
+/// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
+    pub store: Store,
+    /// Every "now" of a request comes from here, so tests can move time.
+    pub clock: Arc<dyn Clock>,
+    /// Password hashing, bounded in how many run at once.
+    pub passwords: Passwords,
 }
 
 impl AppState {
-    pub fn new(config: Config) -> Self {
-        Self { config: Arc::new(config) }
+    /// The state of a real server: the system clock and the default bound on concurrent password hashes.
+    pub fn new(config: Config, store: Store) -> Self {
+        Self::with_clock(config, store, Arc::new(SystemClock))
+    }
+
+    /// The state with another clock, for tests.
+    pub fn with_clock(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
+        Self { config: Arc::new(config), store, clock, passwords: Passwords::default() }
     }
 }
 
@@ -48,10 +72,14 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let config = Arc::clone(&state.config);
     let routes = Router::new()
-        .route("/", get(pages::home))
+        .route("/", get(home::home))
         .route("/healthz", get(pages::healthz))
-        .route("/login", get(pages::login_page))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/password", get(auth::change_password_page).post(auth::change_password))
+        .route("/audit", get(audit::audit_log))
         .route("/static/{version}/{file}", get(assets::serve))
+        .merge(materials::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

@@ -1,4 +1,4 @@
-//! Pages: the full/partial convention, the page templates that need no database yet, and their handlers.
+//! Pages: the full/partial convention, the layout, and the templates shared by several modules.
 //!
 //! Each page is one askama template holding only its own content: the partial. The full page is that partial
 //! rendered into `base.html`. A request from htmx gets the partial; a page load, a boosted link or a history
@@ -7,15 +7,14 @@
 use std::convert::Infallible;
 
 use askama::Template;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::FromRequestParts;
 use axum::http::header::VARY;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::AppState;
 use crate::assets;
-use crate::csrf::{self, CsrfToken};
+use crate::csrf::CsrfToken;
 use crate::error::AppError;
 
 /// What htmx said about the request, from its `HX-*` headers.
@@ -98,50 +97,30 @@ pub struct ErrorView<'a> {
     pub partial: bool,
 }
 
-/// The sign-in form. `account` is what the user typed before a failed attempt, so they need not type it again.
+/// The sign-in form. `account` is what the user typed before a failed attempt, so they need not type it again;
+/// `notice` says why they are here (a session that timed out).
 #[derive(Debug, Template)]
 #[template(path = "login.html")]
 pub struct LoginPage<'a> {
     pub csrf: &'a CsrfToken,
     pub account: &'a str,
     pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
 }
 
-/// The change-password form; `forced` when an initial or reset password must be replaced before anything else.
+/// The change-password form; `notice` says why the password must be replaced before anything else, when it must.
 #[derive(Debug, Template)]
 #[template(path = "change_password.html")]
 pub struct ChangePasswordPage<'a> {
     pub csrf: &'a CsrfToken,
-    pub forced: bool,
+    pub notice: Option<&'a str>,
     /// The password rules in one sentence, from whoever enforces them.
     pub policy_hint: &'a str,
     pub error: Option<&'a str>,
 }
 
-/// The home page, for now a greeting; campaigns and deadlines come with storage.
-#[derive(Debug, Template)]
-#[template(path = "home.html")]
-pub struct HomePage<'a> {
-    pub display_name: &'a str,
-}
-
 pub(crate) async fn healthz() -> &'static str {
     "ok"
-}
-
-pub(crate) async fn login_page(
-    State(state): State<AppState>,
-    htmx: HtmxRequest,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let token = csrf::pre_session_token(&headers, state.config.behind_tls)?;
-    let page = LoginPage { csrf: &token.token, account: "", error: None };
-    Ok(token.attach(render(&htmx, "登录", None, &page)?))
-}
-
-/// Until sessions exist nobody is signed in, so the home page sends everyone to the login form.
-pub(crate) async fn home() -> AppError {
-    AppError::Unauthorized
 }
 
 pub(crate) async fn not_found() -> AppError {
@@ -163,7 +142,7 @@ mod tests {
 
     #[tokio::test]
     async fn full_page_has_the_layout_and_escapes_the_user_name() {
-        let page = HomePage { display_name: "张<三>" };
+        let page = ErrorView { message: "页面不存在", request_id: "-", partial: false };
         let html = body(render(&HtmxRequest::default(), "首页", Some(&user()), &page).unwrap()).await;
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains(r#"<html lang="zh-CN">"#));
@@ -181,7 +160,13 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("hx-request", HeaderValue::from_static("true"));
         let partial = body(
-            render(&HtmxRequest::from_headers(&headers), "首页", None, &HomePage { display_name: "李四" }).unwrap(),
+            render(
+                &HtmxRequest::from_headers(&headers),
+                "首页",
+                None,
+                &ErrorView { message: "李四", request_id: "-", partial: true },
+            )
+            .unwrap(),
         )
         .await;
         assert!(!partial.contains("<html") && partial.contains("李四"));
@@ -196,17 +181,24 @@ mod tests {
     fn forms_carry_the_token_and_need_no_script() {
         let token = CsrfToken::from_stored(&"0f".repeat(32)).unwrap();
         let login =
-            LoginPage { csrf: &token, account: "13800000000", error: Some("账号或密码不正确") }.render().unwrap();
+            LoginPage { csrf: &token, account: "13800000000", error: Some("账号或密码不正确"), notice: None }
+                .render()
+                .unwrap();
         assert!(
             login.contains(&format!(r#"name="csrf" value="{}""#, "0f".repeat(32)))
                 && login.contains("账号或密码不正确")
         );
         assert!(login.contains(r#"method="post""#) && login.contains(r#"value="13800000000""#));
         let change =
-            ChangePasswordPage { csrf: &token, forced: true, policy_hint: "至少 10 位", error: None }.render().unwrap();
+            ChangePasswordPage {
+                csrf: &token, notice: Some("请先设置新密码"), policy_hint: "至少 10 位", error: None
+            }
+            .render()
+            .unwrap();
         assert!(
             change.contains(&format!(r#"name="csrf" value="{}""#, "0f".repeat(32)))
                 && change.contains(r#"type="password""#)
+                && change.contains("请先设置新密码")
         );
         for html in [login, change] {
             assert!(!html.contains("<script") && !html.contains("onclick") && !html.contains("onsubmit"));

@@ -4,6 +4,7 @@ pub mod corpus;
 pub mod gen_corpus;
 pub mod index;
 pub mod review;
+pub mod serve;
 
 use std::io::{self, Read};
 use std::path::Path;

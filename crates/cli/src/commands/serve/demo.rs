@@ -1,0 +1,292 @@
+//! The demo county: a fictional county organization department with party committees,
+//! branches, members with plausible names and roster data, two campaigns, and materials
+//! in every state, generated with the corpus generator so the copy review shows real
+//! copying. Created once; a database that already holds it is left alone.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mingjing_corpus::{Config as CorpusConfig, DocKind as CorpusKind, Generator};
+use mingjing_review::copy::{CopyOptions, DocKind, Index, MemoryTexts, Querier, SourceDoc};
+use mingjing_review::input::Source;
+use mingjing_review::normalize::NormText;
+use mingjing_review::{Audience, Campaign, Corpus, Options, review_against};
+use mingjing_storage::{
+    Decision, Member, NewAccount, NewCampaign, NewMember, OrgKind, Role, Standing, Store, StoreError, StoredReview,
+};
+
+/// The password every demo account shares; printed at start, never for real use.
+pub const DEMO_PASSWORD: &str = "Demo@2026";
+
+/// The login of the demo's superior admin, also the mark that the demo exists.
+const ADMIN_LOGIN: &str = "admin";
+
+/// One demo account to print.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub role: Role,
+    pub login: String,
+    pub who: String,
+}
+
+/// Party committees and their branches.
+const COMMITTEES: &[(&str, &[&str])] = &[
+    ("县直机关工委", &["县政务服务中心党支部", "县财政局机关党支部", "县发展和改革局党支部", "县档案馆党支部"]),
+    ("城关镇党委", &["城关镇机关党支部", "东关社区党支部", "西街村党支部", "南湖村党支部"]),
+    ("县教育局党组", &["县第一中学党支部", "实验小学党支部", "城关中心校党支部"]),
+    ("县卫生健康局党委", &["县人民医院第一党支部", "县中医院党支部", "县疾控中心党支部", "乡镇卫生院联合党支部"]),
+];
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马",
+    "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹", "袁", "邓", "许", "傅", "沈", "曾",
+];
+const GIVEN: &[&str] = &[
+    "建国", "秀英", "伟", "芳", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "霞", "平", "刚", "桂英", "文", "华", "红梅", "志强", "海燕", "晓东", "春生", "玉兰", "国庆", "建华", "淑珍",
+    "德明", "永红", "立新", "卫东", "小龙", "欣怡", "子涵", "浩然", "思远", "雨婷", "佳琪", "俊杰", "宏伟", "振华",
+    "光明",
+];
+const POSTS: &[&str] =
+    &["科员", "副主任", "主任", "干事", "教师", "医师", "护士", "村委会委员", "社区网格员", "会计", "技术员"];
+
+/// A small deterministic generator: the demo is the same on every machine.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        // splitmix64
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// The demo's current-year aspects: the six kinds of discipline of the 2025年度 notice.
+const CURRENT_CAMPAIGN: &str = r#"
+id = "demo-2025"
+year = 2025
+name = "2025年度组织生活会和民主评议党员"
+notice_title = "关于召开2025年度基层党组织组织生活会和开展民主评议党员工作的通知"
+mandated_phrases = ["中央八项规定精神", "党的二十届三中全会精神"]
+
+[deadlines]
+materials = 2026-01-20
+meeting = 2026-01-31
+report = 2026-02-10
+
+[[aspects.member]]
+title = "政治纪律"
+keywords = ["政治立场", "两个维护", "政治方向"]
+[[aspects.member]]
+title = "组织纪律"
+keywords = ["组织观念", "民主集中制", "请示报告", "组织生活"]
+[[aspects.member]]
+title = "廉洁纪律"
+keywords = ["廉洁自律", "八项规定", "吃拿卡要"]
+[[aspects.member]]
+title = "群众纪律"
+keywords = ["群众利益", "服务群众", "联系群众"]
+[[aspects.member]]
+title = "工作纪律"
+keywords = ["履职尽责", "担当作为", "工作落实"]
+[[aspects.member]]
+title = "生活纪律"
+keywords = ["生活作风", "家风", "八小时以外"]
+"#;
+
+/// Creates the demo county unless it is there; returns the accounts to print.
+pub async fn seed(store: &Store, password_hash: &str, now: i64) -> Result<Vec<DemoAccount>, StoreError> {
+    if let Some(admin) = store.account_by_login(ADMIN_LOGIN).await? {
+        return accounts_of_existing(store, admin.org_id).await;
+    }
+    let mut dice = Dice(20_260_101);
+    let mut printed = Vec::new();
+    let county = store.create_org(None, "示范县委", OrgKind::County, now).await?;
+    let account = |login: String, name: String, role, org: String, member: Option<String>| async move {
+        let new = NewAccount {
+            login: &login,
+            phone: None,
+            display_name: &name,
+            role,
+            org_id: &org,
+            member_id: member.as_deref(),
+            password_hash,
+            must_change_password: false,
+        };
+        store.create_account(&new, now).await
+    };
+    account(ADMIN_LOGIN.into(), "县委组织部管理员".into(), Role::SuperiorAdmin, county.id.clone(), None).await?;
+    account("auditor".into(), "审计管理员".into(), Role::Auditor, county.id.clone(), None).await?;
+    account("sysadmin".into(), "系统管理员".into(), Role::SystemAdmin, county.id.clone(), None).await?;
+    printed.push(DemoAccount {
+        role: Role::SuperiorAdmin, login: ADMIN_LOGIN.into(), who: "示范县委组织部".into()
+    });
+    printed.push(DemoAccount { role: Role::Auditor, login: "auditor".into(), who: "示范县委".into() });
+    printed.push(DemoAccount { role: Role::SystemAdmin, login: "sysadmin".into(), who: "示范县委".into() });
+
+    let mut all_members: Vec<(Member, String)> = Vec::new();
+    let mut secretaries: HashMap<String, String> = HashMap::new();
+    let mut branch_no = 0;
+    for (committee_name, branches) in COMMITTEES {
+        let committee = store.create_org(Some(&county.id), committee_name, OrgKind::Committee, now).await?;
+        for branch_name in *branches {
+            branch_no += 1;
+            let branch = store.create_org(Some(&committee.id), branch_name, OrgKind::Branch, now).await?;
+            let size = 14 + dice.below(12);
+            for n in 0..size {
+                let name = format!("{}{}", dice.pick(SURNAMES), dice.pick(GIVEN));
+                let joined = format!("{}-{:02}-01", 1985 + dice.below(39), 1 + dice.below(12));
+                let standing = if dice.below(12) == 0 { Standing::Probationary } else { Standing::Full };
+                let phone = format!("139{:08}", dice.below(100_000_000));
+                let new = NewMember {
+                    org_id: &branch.id,
+                    name: &name,
+                    standing,
+                    joined_on: Some(&joined),
+                    post: Some(dice.pick(POSTS)),
+                    phone: Some(&phone),
+                    leading_cadre: n == 0,
+                };
+                let member = store.add_member(&new, now).await?;
+                let (login, role) = if n == 0 {
+                    (format!("secretary{branch_no:02}"), Role::Secretary)
+                } else {
+                    (format!("m{branch_no:02}{n:02}"), Role::Member)
+                };
+                let created =
+                    account(login.clone(), name.clone(), role, branch.id.clone(), Some(member.id.clone())).await?;
+                if role == Role::Secretary {
+                    secretaries.insert(branch.id.clone(), created.id.clone());
+                }
+                if n <= 1 && branch_no <= 2 {
+                    printed.push(DemoAccount { role, login, who: format!("{branch_name} {name}") });
+                }
+                all_members.push((member, created.id));
+            }
+        }
+    }
+
+    let example = Campaign::builtin("2021-county").map_err(|e| StoreError::State(e.to_string()))?;
+    let example_toml = toml::to_string(&example).map_err(|e| StoreError::State(e.to_string()))?;
+    store
+        .create_campaign(
+            &NewCampaign {
+                org_id: &county.id,
+                year: 2021,
+                title: "2021年度组织生活会和民主评议党员",
+                notice: "根据县委组织部通知，召开2021年度基层党组织组织生活会和开展民主评议党员工作。",
+                definition: &example_toml,
+            },
+            now,
+        )
+        .await?;
+    let current = Campaign::from_toml(CURRENT_CAMPAIGN).map_err(|e| StoreError::State(e.to_string()))?;
+    let stored = store
+        .create_campaign(
+            &NewCampaign {
+                org_id: &county.id,
+                year: 2025,
+                title: "2025年度组织生活会和民主评议党员",
+                notice: "各基层党组织要以学习贯彻党的二十届三中全会精神为重点，对照党章党规，突出六项纪律，认真开好组织生活会。",
+                definition: CURRENT_CAMPAIGN,
+            },
+            now,
+        )
+        .await?;
+    materials(store, &stored.id, &current, &all_members, &secretaries, now).await?;
+    Ok(printed)
+}
+
+/// Accounts of a demo made earlier, to print again.
+async fn accounts_of_existing(store: &Store, _county: String) -> Result<Vec<DemoAccount>, StoreError> {
+    let mut printed = Vec::new();
+    for (login, who) in [
+        (ADMIN_LOGIN, "示范县委组织部"),
+        ("auditor", "示范县委"),
+        ("sysadmin", "示范县委"),
+        ("secretary01", "县政务服务中心党支部"),
+        ("m0101", "县政务服务中心党支部"),
+        ("secretary02", "县财政局机关党支部"),
+        ("m0201", "县财政局机关党支部"),
+    ] {
+        if let Some(a) = store.account_by_login(login).await? {
+            printed.push(DemoAccount { role: a.role, login: login.into(), who: format!("{who} {}", a.display_name) });
+        }
+    }
+    Ok(printed)
+}
+
+/// Materials for the current campaign, in every state, with the engine's reviews.
+async fn materials(
+    store: &Store,
+    campaign_id: &str,
+    campaign: &Campaign,
+    members: &[(Member, String)],
+    secretaries: &HashMap<String, String>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let aspects = campaign.aspects_for(Audience::Member).iter().map(|a| a.title.clone()).collect();
+    let generator = Generator::new(CorpusConfig::new(members.len(), 2026, aspects).with_year(2025))
+        .map_err(|e| StoreError::State(e.to_string()))?;
+    let texts: Vec<String> =
+        generator.filter(|g| g.document.kind == CorpusKind::Member).map(|g| g.document.text).collect();
+
+    let mut index = Index::default();
+    let mut store_texts = MemoryTexts::default();
+    let mut stored = Vec::new();
+    for (n, ((member, account), text)) in members.iter().zip(&texts).enumerate() {
+        let material = store.start_material(campaign_id, &member.id, "member", text, account, now).await?;
+        // 30 % stay drafts; the rest are submitted, and of those some returned or approved.
+        let state = n % 10;
+        if state >= 3 {
+            store.submit_material(&material.id, 1, now).await?;
+            let source = Source::from_text(text.as_str()).map_err(|e| StoreError::State(e.to_string()))?;
+            let doc = SourceDoc::new(NormText::new(&source));
+            index
+                .add(&material.id, Some(&member.id), DocKind::Member, &doc.skeleton)
+                .map_err(|e| StoreError::State(e.to_string()))?;
+            store_texts.insert(&material.id, Arc::new(doc));
+            let reviewer = secretaries.get(&member.org_id).cloned().unwrap_or_else(|| account.clone());
+            stored.push((material.id.clone(), member.id.clone(), source, state, reviewer));
+        }
+    }
+    index.merge();
+    let options = CopyOptions::default();
+    for (material, member, source, state, reviewer) in stored {
+        let corpus = Corpus { index: &index, texts: &store_texts, options: &options };
+        let me = Querier { id: Some(&material), author: Some(&member) };
+        let review = review_against(&source, campaign, Audience::Member, &Options::default(), &corpus, &me);
+        let copy = review.copy.as_ref();
+        let report = serde_json::to_string(&review).map_err(|e| StoreError::State(e.to_string()))?;
+        let stored_review = StoredReview {
+            material_id: material.clone(),
+            version: 1,
+            report,
+            copy_ratio: copy.map(|c| c.copy_ratio),
+            net_copy_ratio: copy.map(|c| c.net_copy_ratio),
+        };
+        store.save_review(&stored_review, now).await?;
+        match state {
+            6 => {
+                let comment = "第二部分的问题请写出具体事例，整改措施要与问题一一对应。";
+                store.decide_material(&material, 1, &reviewer, Decision::Return, comment, now).await?;
+            }
+            7..=9 => {
+                store.decide_material(&material, 1, &reviewer, Decision::Approve, "", now).await?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

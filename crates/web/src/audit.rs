@@ -1,0 +1,147 @@
+//! The audit log page: the newest entries, for the auditor only, read-only. Reading it is itself recorded, and so is
+//! anyone else's attempt to open it.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use mingjing_storage::{AuditEntry, Role};
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::pages::{HtmxRequest, render};
+
+/// How many entries the page shows; filtering and paging come with the auditor's search.
+const PAGE_SIZE: i64 = 200;
+
+/// One entry as the auditor reads it.
+#[derive(Debug)]
+pub struct AuditRow {
+    pub at: String,
+    pub who: String,
+    pub action: String,
+    pub target: String,
+    pub source_ip: String,
+    pub outcome: &'static str,
+    pub outcome_class: &'static str,
+    pub detail: String,
+}
+
+#[derive(Debug, Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub limit: i64,
+}
+
+pub(crate) async fn audit_log(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    htmx: HtmxRequest,
+) -> Result<Response, AppError> {
+    if user.role() != Role::Auditor {
+        user.audit(&state, "view_audit", None, "denied", "非审计管理员").await?;
+        return Err(AppError::Forbidden);
+    }
+    let entries = state.store.audit_entries(None, PAGE_SIZE).await?;
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let who = match &entry.account_id {
+            Some(id) => match names.get(id) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = match state.store.account(id).await {
+                        Ok(account) => format!("{}（{}）", account.display_name, account.login),
+                        // An entry outlives the account it names.
+                        Err(mingjing_storage::StoreError::NotFound) => id.clone(),
+                        Err(e) => return Err(e.into()),
+                    };
+                    names.insert(id.clone(), name.clone());
+                    name
+                }
+            },
+            None => "—".to_owned(),
+        };
+        rows.push(row(entry, who));
+    }
+    user.audit(&state, "view_audit", None, "ok", "").await?;
+    render(&htmx, "审计日志", Some(&user.view()), &AuditPage { rows, limit: PAGE_SIZE })
+}
+
+fn row(entry: AuditEntry, who: String) -> AuditRow {
+    let (outcome, outcome_class) = match entry.outcome.as_str() {
+        "ok" => ("成功", "badge-approved"),
+        "denied" => ("拒绝", "badge-returned"),
+        _ => ("失败", "badge-returned"),
+    };
+    AuditRow {
+        at: beijing_time(entry.at),
+        who,
+        action: action_label(&entry.action).map_or(entry.action.clone(), str::to_owned),
+        target: entry.target.unwrap_or_default(),
+        source_ip: entry.source_ip.unwrap_or_default(),
+        outcome,
+        outcome_class,
+        detail: entry.detail,
+    }
+}
+
+/// The Chinese name of an action code; codes added later show as they are until named here.
+pub fn action_label(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "login" => "登录",
+        "login_failed" => "登录失败",
+        "logout" => "退出登录",
+        "password_change" => "修改密码",
+        "view_audit" => "查看审计日志",
+        "access_denied" => "越权访问",
+        "view_material" => "查看材料",
+        "submit_material" => "提交材料",
+        "export" => "导出",
+        _ => return None,
+    })
+}
+
+/// Unix milliseconds as Beijing time (UTC+8, no daylight saving), `YYYY-MM-DD HH:MM:SS`.
+pub fn beijing_time(unix_ms: i64) -> String {
+    let seconds = unix_ms.div_euclid(1000) + 8 * 3600;
+    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", of_day / 3600, of_day % 3600 / 60, of_day % 60)
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_shown_in_beijing_time() {
+        assert_eq!(beijing_time(0), "1970-01-01 08:00:00");
+        assert_eq!(beijing_time(1_767_196_800_000), "2026-01-01 00:00:00");
+        assert_eq!(beijing_time(951_782_400_000 - 8 * 3_600_000), "2000-02-29 00:00:00");
+        assert_eq!(beijing_time(-1000), "1970-01-01 07:59:59");
+    }
+
+    #[test]
+    fn actions_have_chinese_names() {
+        assert_eq!(action_label("login_failed"), Some("登录失败"));
+        assert_eq!(action_label("something_new"), None);
+    }
+}

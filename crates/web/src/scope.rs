@@ -1,0 +1,99 @@
+//! Who may see what. A superior admin and a branch secretary see their organization's subtree; a member sees only
+//! their own material and no organization pages; the auditor and the system admin see no business data at all
+//! (三员分立).
+//!
+//! A refusal of something named by id is a 404, the same page as an id that does not exist: an id guessed or copied
+//! from another branch must not even confirm that the material or organization is there. Both are written to the
+//! audit log as `access_denied`, so that probing shows up for the auditor. Pages that are refused by role rather
+//! than by id (the audit log for a member) answer 403: their existence is no secret.
+
+use mingjing_storage::{Material, NewAuditEntry, Org, Role, StoreError};
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+
+/// Whether `user` may open pages about `org` (its roster, its campaigns' progress).
+pub fn can_see_org(user: &CurrentUser, org: &Org) -> bool {
+    match user.role() {
+        Role::SuperiorAdmin | Role::Secretary => user.org.contains(org),
+        Role::Member | Role::Auditor | Role::SystemAdmin => false,
+    }
+}
+
+/// Whether `user` may read the material of the member `owner_member_id`, who belongs to `member_org`.
+pub fn can_read_material(user: &CurrentUser, owner_member_id: &str, member_org: &Org) -> bool {
+    match user.role() {
+        Role::SuperiorAdmin | Role::Secretary => user.org.contains(member_org),
+        Role::Member => user.account.member_id.as_deref() == Some(owner_member_id),
+        Role::Auditor | Role::SystemAdmin => false,
+    }
+}
+
+/// Loads what a request names by id, for the signed-in user, refusing with 404 what is missing or out of reach.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    state: &'a AppState,
+    user: &'a CurrentUser,
+}
+
+impl<'a> Scope<'a> {
+    pub fn new(state: &'a AppState, user: &'a CurrentUser) -> Self {
+        Self { state, user }
+    }
+
+    pub fn can_see_org(&self, org: &Org) -> bool {
+        can_see_org(self.user, org)
+    }
+
+    pub fn can_read_material(&self, owner_member_id: &str, member_org: &Org) -> bool {
+        can_read_material(self.user, owner_member_id, member_org)
+    }
+
+    /// The organization `id`, if the user may see it.
+    pub async fn org(&self, id: &str) -> Result<Org, AppError> {
+        let org = match self.state.store.org(id).await {
+            Ok(org) => org,
+            Err(StoreError::NotFound) => return Err(self.refuse("org", id, "不存在").await),
+            Err(e) => return Err(e.into()),
+        };
+        if self.can_see_org(&org) { Ok(org) } else { Err(self.refuse("org", id, "超出权限范围").await) }
+    }
+
+    /// The material `id`, if the user may read it. Recording the view itself is the material page's job, since
+    /// only it knows whether the material was shown or just checked.
+    pub async fn material(&self, id: &str) -> Result<Material, AppError> {
+        let material = match self.state.store.material(id).await {
+            Ok(material) => material,
+            Err(StoreError::NotFound) => return Err(self.refuse("material", id, "不存在").await),
+            Err(e) => return Err(e.into()),
+        };
+        let owner = self.state.store.member(&material.member_id).await?;
+        let owner_org = self.state.store.org(&owner.org_id).await?;
+        if self.can_read_material(&owner.id, &owner_org) {
+            Ok(material)
+        } else {
+            Err(self.refuse("material", id, "超出权限范围").await)
+        }
+    }
+
+    /// Records the refusal and gives the 404 to answer with; if the log cannot be written, the error says so.
+    async fn refuse(&self, kind: &str, id: &str, why: &str) -> AppError {
+        // Whatever was typed into the URL, the log keeps a bounded piece of it.
+        let id: String = id.chars().take(64).collect();
+        let target = format!("{kind}:{id}");
+        let entry = NewAuditEntry {
+            at: self.state.clock.now_ms(),
+            account_id: Some(&self.user.account.id),
+            action: "access_denied",
+            target: Some(&target),
+            source_ip: self.user.source_ip.as_deref(),
+            outcome: "denied",
+            detail: why,
+        };
+        match self.state.store.append_audit(&entry).await {
+            Ok(()) => AppError::NotFound,
+            Err(e) => e.into(),
+        }
+    }
+}
