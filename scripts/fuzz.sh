@@ -25,7 +25,7 @@ cd "$root/fuzz"
 mkdir -p corpus/read_text corpus/read_docx
 
 # The real material is the best start for the text reader; the fuzzer mutates it.
-example="$root/../shared/examples/material-2021-county.txt"
+example="$root/examples/material-2021-county.txt"
 if [ -f "$example" ]; then
     cp "$example" corpus/read_text/material-2021-county.txt
 fi

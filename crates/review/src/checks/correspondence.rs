@@ -289,7 +289,7 @@ pub(crate) mod test_material {
 
     /// The real example, parsed.
     pub(crate) fn example() -> Material {
-        let bytes = include_bytes!("../../../../../shared/examples/material-2021-county.txt");
+        let bytes = include_bytes!("../../../../examples/material-2021-county.txt");
         Material::parse(&input::read("material-2021-county.txt", bytes).expect("example reads"))
     }
 
