@@ -127,10 +127,7 @@ pub fn find(
     let query_hashes = kgram_hashes(&query.chars, k);
     let fps = super::fingerprint::winnow(&query_hashes, index.params().w);
     let (others, previous) = candidates(index, &fps, me, options);
-    let mut positions: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
-    for (i, &h) in query_hashes.iter().enumerate() {
-        positions.entry(h).or_default().push(i as u32);
-    }
+    let positions = Positions::new(&query_hashes);
     let mut found = Found::default();
     for doc in others.iter().chain(&previous) {
         if let Some(source) = texts.source(&index.doc(*doc).id) {
@@ -159,11 +156,47 @@ pub fn find(
     found
 }
 
+/// Where each k-gram hash of the material stands: the first position per hash and a
+/// chain to the next, so that no hash needs an allocation of its own.
+struct Positions {
+    first: FxHashMap<u64, u32>,
+    next: Vec<u32>,
+}
+
+impl Positions {
+    const END: u32 = u32::MAX;
+
+    fn new(hashes: &[u64]) -> Self {
+        let mut first: FxHashMap<u64, u32> = FxHashMap::default();
+        first.reserve(hashes.len());
+        let mut next = vec![Self::END; hashes.len()];
+        // Walked backwards, each position is linked in front of the later ones, so a
+        // chain lists positions in text order.
+        for (i, h) in hashes.iter().enumerate().rev() {
+            if let Some(later) = first.insert(*h, i as u32) {
+                next[i] = later;
+            }
+        }
+        Self { first, next }
+    }
+
+    fn of(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
+        let mut at = self.first.get(&hash).copied().unwrap_or(Self::END);
+        std::iter::from_fn(move || {
+            (at != Self::END).then(|| {
+                let here = at as usize;
+                at = self.next[here];
+                here
+            })
+        })
+    }
+}
+
 /// Maximal runs of equal significant chars between the material and one source, seeded
 /// by equal k-gram hashes and checked char by char (hash collisions drop out here).
 fn exact_runs(
     query: &Skeleton,
-    positions: &FxHashMap<u64, Vec<u32>>,
+    positions: &Positions,
     k: usize,
     doc: DocId,
     source: &Skeleton,
@@ -173,9 +206,7 @@ fn exact_runs(
     let mut covered: FxHashMap<isize, usize> = FxHashMap::default();
     let mut runs = Vec::new();
     for (j, h) in kgram_hashes(s, k).into_iter().enumerate() {
-        let Some(starts) = positions.get(&h) else { continue };
-        for &i in starts {
-            let i = i as usize;
+        for i in positions.of(h) {
             let diagonal = j as isize - i as isize;
             if covered.get(&diagonal).is_some_and(|&end| end > i) || q[i..i + k] != s[j..j + k] {
                 continue;
@@ -304,10 +335,11 @@ fn near_clauses(
     if open.is_empty() || docs.is_empty() {
         return Vec::new();
     }
-    // Source clauses by bigram, so each open clause meets only the clauses it shares
-    // something with.
+    // Source clauses by bigram, as one sorted list of (bigram, clause) pairs, so each
+    // open clause meets only the clauses it shares something with and no bigram needs
+    // an allocation of its own.
     let mut targets: Vec<(DocId, Range<usize>, usize)> = Vec::new();
-    let mut by_bigram: FxHashMap<Bigram, Vec<u32>> = FxHashMap::default();
+    let mut by_bigram: Vec<(Bigram, u32)> = Vec::new();
     for &(doc, source) in docs {
         for clause in source_clauses(source) {
             if clause.len() < options.min_clause {
@@ -315,19 +347,22 @@ fn near_clauses(
             }
             let grams = bigrams(&source.skeleton.chars[clause.clone()]);
             let t = targets.len() as u32;
-            for g in &grams {
-                by_bigram.entry(*g).or_default().push(t);
-            }
+            by_bigram.extend(grams.iter().map(|g| (*g, t)));
             targets.push((doc, clause, grams.len()));
         }
     }
+    by_bigram.sort_unstable();
+    let holders = |g: Bigram| {
+        let start = by_bigram.partition_point(|(b, _)| *b < g);
+        by_bigram[start..].iter().take_while(move |(b, _)| *b == g).map(|(_, t)| *t)
+    };
     let mut out = Vec::new();
     let mut shared: FxHashMap<u32, u32> = FxHashMap::default();
     for clause in open {
         let grams = bigrams(&query.chars[clause.clone()]);
         shared.clear();
         for g in &grams {
-            for &t in by_bigram.get(g).map_or(&[][..], Vec::as_slice) {
+            for t in holders(*g) {
                 *shared.entry(t).or_default() += 1;
             }
         }
