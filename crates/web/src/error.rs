@@ -122,7 +122,17 @@ impl From<mingjing_storage::StoreError> for AppError {
         use mingjing_storage::StoreError;
         match error {
             StoreError::NotFound => Self::NotFound,
-            StoreError::Stale => Self::Conflict("内容已在别处修改，请刷新后重试".to_owned()),
+            StoreError::Stale => {
+                Self::Conflict("内容已在别处修改（可能在另一个窗口），请刷新页面，在最新内容上继续修改".to_owned())
+            }
+            StoreError::Duplicate(_) => Self::Conflict("这份内容已经存在（可能重复提交了），请刷新页面".to_owned()),
+            // The state a guarded change found instead of the one it needed.
+            StoreError::State(state) => match state.as_str() {
+                "submitted" => Self::Conflict("材料已经提交，不能重复提交或修改".to_owned()),
+                "approved" => Self::Conflict("材料已审核通过，不能再修改".to_owned()),
+                "draft" | "returned" => Self::Conflict("材料尚未提交，不能审核，请刷新页面".to_owned()),
+                _ => Self::Internal(StoreError::State(state).into()),
+            },
             other => Self::Internal(other.into()),
         }
     }

@@ -30,22 +30,6 @@ pub fn routes() -> Router<AppState> {
         .route("/materials/{id}/decision", post(decide))
 }
 
-fn storage(error: StoreError) -> AppError {
-    match error {
-        StoreError::NotFound => AppError::NotFound,
-        StoreError::Stale => {
-            AppError::Conflict("材料已在别处修改（可能在另一个窗口），请刷新页面，在最新内容上继续修改".into())
-        }
-        StoreError::State(state) => AppError::Conflict(match state.as_str() {
-            "submitted" => "材料已经提交，不能重复提交或修改".into(),
-            "approved" => "材料已审核通过，不能再修改".into(),
-            _ => "材料当前状态不允许这样操作，请刷新页面".into(),
-        }),
-        StoreError::Duplicate(_) => AppError::Conflict("本次材料已经开始填写，请刷新页面".into()),
-        other => AppError::Internal(other.into()),
-    }
-}
-
 fn definition(text: &str) -> Result<Definition, AppError> {
     Definition::from_toml(text).map_err(|e| AppError::Internal(e.into()))
 }
@@ -96,8 +80,8 @@ async fn campaign_page(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let campaign = state.store.campaign(&id).await.map_err(storage)?;
-    let opener = state.store.org(&campaign.org_id).await.map_err(storage)?;
+    let campaign = state.store.campaign(&id).await?;
+    let opener = state.store.org(&campaign.org_id).await?;
     if !opener.contains(&user.org) && !user.org.contains(&opener) {
         return Err(AppError::NotFound);
     }
@@ -116,12 +100,9 @@ async fn member_campaign(
 ) -> Result<Response, AppError> {
     let member_id = user.account.member_id.clone().ok_or(AppError::Forbidden)?;
     let def = definition(&campaign.definition)?;
-    let material = state.store.material_of(&campaign.id, &member_id).await.map_err(storage)?;
+    let material = state.store.material_of(&campaign.id, &member_id).await?;
     let (body, returned_comment) = match &material {
-        Some(m) => (
-            state.store.material_version(&m.id, m.version).await.map_err(storage)?.body,
-            last_return_comment(state, m).await?,
-        ),
+        Some(m) => (state.store.material_version(&m.id, m.version).await?.body, last_return_comment(state, m).await?),
         None => (String::new(), None),
     };
     let page = MemberCampaignPage {
@@ -145,7 +126,7 @@ async fn last_return_comment(state: &AppState, material: &Material) -> Result<Op
     if material.status != MaterialStatus::Returned {
         return Ok(None);
     }
-    let approvals = state.store.approvals_of(&material.id).await.map_err(storage)?;
+    let approvals = state.store.approvals_of(&material.id).await?;
     Ok(approvals.into_iter().rev().find(|a| a.decision == Decision::Return).map(|a| a.comment))
 }
 
@@ -155,14 +136,14 @@ async fn campaign_list(
     user: &CurrentUser,
     campaign: &mingjing_storage::Campaign,
 ) -> Result<Response, AppError> {
-    let orgs = state.store.subtree(&user.org).await.map_err(storage)?;
-    let materials = state.store.materials_under(&campaign.id, &user.org.path).await.map_err(storage)?;
+    let orgs = state.store.subtree(&user.org).await?;
+    let materials = state.store.materials_under(&campaign.id, &user.org.path).await?;
     let mut rows = Vec::new();
     for org in &orgs {
-        for member in state.store.members_of(&org.id).await.map_err(storage)? {
+        for member in state.store.members_of(&org.id).await? {
             let material = materials.iter().find(|m| m.member_id == member.id);
             let review = match material {
-                Some(m) => state.store.review_of(&m.id, m.version).await.map_err(storage)?,
+                Some(m) => state.store.review_of(&m.id, m.version).await?,
                 None => None,
             };
             rows.push(Row {
@@ -221,25 +202,23 @@ async fn write_draft(
     body: &str,
 ) -> Result<Material, AppError> {
     let member_id = user.account.member_id.as_deref().ok_or(AppError::Forbidden)?;
-    let campaign = state.store.campaign(campaign_id).await.map_err(storage)?;
-    let opener = state.store.org(&campaign.org_id).await.map_err(storage)?;
+    let campaign = state.store.campaign(campaign_id).await?;
+    let opener = state.store.org(&campaign.org_id).await?;
     if !opener.contains(&user.org) {
         return Err(AppError::NotFound);
     }
     let now = state.clock.now_ms();
-    match state.store.material_of(campaign_id, member_id).await.map_err(storage)? {
+    match state.store.material_of(campaign_id, member_id).await? {
         None if seen == 0 => state
             .store
             .start_material(campaign_id, member_id, "member", body, &user.account.id, now)
             .await
-            .map_err(storage),
-        None => Err(storage(StoreError::Stale)),
-        Some(m) if seen == 0 => Err(storage(if m.status.editable() {
-            StoreError::Stale
-        } else {
-            StoreError::State(m.status.code().into())
-        })),
-        Some(m) => state.store.save_material(&m.id, seen, body, &user.account.id, now).await.map_err(storage),
+            .map_err(AppError::from),
+        None => Err(StoreError::Stale.into()),
+        Some(m) if seen == 0 => {
+            Err(if m.status.editable() { StoreError::Stale } else { StoreError::State(m.status.code().into()) }.into())
+        }
+        Some(m) => state.store.save_material(&m.id, seen, body, &user.account.id, now).await.map_err(AppError::from),
     }
 }
 
@@ -275,7 +254,7 @@ async fn upload_material(
 /// Submits the current version and stores the engine's review of it.
 async fn submit(state: &AppState, user: &CurrentUser, material: &Material) -> Result<(), AppError> {
     let now = state.clock.now_ms();
-    let submitted = state.store.submit_material(&material.id, material.version, now).await.map_err(storage)?;
+    let submitted = state.store.submit_material(&material.id, material.version, now).await?;
     let review = review_material(state, &submitted).await?;
     let report = serde_json::to_string(&review).map_err(|e| AppError::Internal(e.into()))?;
     let copy = review.copy.as_ref();
@@ -286,7 +265,7 @@ async fn submit(state: &AppState, user: &CurrentUser, material: &Material) -> Re
         copy_ratio: copy.map(|c| c.copy_ratio),
         net_copy_ratio: copy.map(|c| c.net_copy_ratio),
     };
-    state.store.save_review(&stored, now).await.map_err(storage)?;
+    state.store.save_review(&stored, now).await?;
     user.audit(state, "submit_material", Some(&submitted.id), "ok", "").await?;
     Ok(())
 }
@@ -294,13 +273,13 @@ async fn submit(state: &AppState, user: &CurrentUser, material: &Material) -> Re
 /// Reviews a material against every other submitted material of its campaign, read
 /// fresh from the database so that any server process sees the same corpus.
 pub async fn review_material(state: &AppState, material: &Material) -> Result<Review, AppError> {
-    let campaign = state.store.campaign(&material.campaign_id).await.map_err(storage)?;
+    let campaign = state.store.campaign(&material.campaign_id).await?;
     let def = definition(&campaign.definition)?;
-    let others = state.store.materials_under(&campaign.id, "/").await.map_err(storage)?;
+    let others = state.store.materials_under(&campaign.id, "/").await?;
     let mut index = Index::default();
     let mut texts = MemoryTexts::default();
     for other in others.iter().filter(|m| m.status != MaterialStatus::Draft) {
-        let body = state.store.material_version(&other.id, other.version).await.map_err(storage)?.body;
+        let body = state.store.material_version(&other.id, other.version).await?.body;
         let Ok(source) = Source::from_text(body) else { continue };
         let doc = SourceDoc::new(NormText::new(&source));
         index
@@ -308,7 +287,7 @@ pub async fn review_material(state: &AppState, material: &Material) -> Result<Re
             .map_err(|e| AppError::Internal(e.into()))?;
         texts.insert(&other.id, Arc::new(doc));
     }
-    let body = state.store.material_version(&material.id, material.version).await.map_err(storage)?.body;
+    let body = state.store.material_version(&material.id, material.version).await?.body;
     let source = Source::from_text(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let options = CopyOptions::default();
     let corpus = Corpus { index: &index, texts: &texts, options: &options };
@@ -356,8 +335,8 @@ async fn material_page(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let material = state.store.material(&id).await.map_err(|_| AppError::NotFound)?;
-    let member = state.store.member(&material.member_id).await.map_err(storage)?;
-    let member_org = state.store.org(&member.org_id).await.map_err(storage)?;
+    let member = state.store.member(&material.member_id).await?;
+    let member_org = state.store.org(&member.org_id).await?;
     let own = user.account.member_id.as_deref() == Some(member.id.as_str());
     let allowed =
         own || (matches!(user.account.role, Role::Secretary | Role::SuperiorAdmin) && user.org.contains(&member_org));
@@ -369,9 +348,9 @@ async fn material_page(
     if !own {
         user.audit(&state, "view_material", Some(&id), "ok", "").await?;
     }
-    let campaign = state.store.campaign(&material.campaign_id).await.map_err(storage)?;
-    let body = state.store.material_version(&material.id, material.version).await.map_err(storage)?.body;
-    let stored = state.store.review_of(&material.id, material.version).await.map_err(storage)?;
+    let campaign = state.store.campaign(&material.campaign_id).await?;
+    let body = state.store.material_version(&material.id, material.version).await?.body;
+    let stored = state.store.review_of(&material.id, material.version).await?;
     let review: Option<Review> = stored.and_then(|s| serde_json::from_str(&s.report).ok());
     let names = source_names(&state, review.as_ref()).await;
     let page = MaterialPage {
@@ -477,8 +456,8 @@ async fn decide(
 ) -> Result<Response, AppError> {
     require_csrf(&user, &form.csrf)?;
     let material = state.store.material(&id).await.map_err(|_| AppError::NotFound)?;
-    let member = state.store.member(&material.member_id).await.map_err(storage)?;
-    let member_org = state.store.org(&member.org_id).await.map_err(storage)?;
+    let member = state.store.member(&material.member_id).await?;
+    let member_org = state.store.org(&member.org_id).await?;
     let reviewer = matches!(user.account.role, Role::Secretary | Role::SuperiorAdmin) && user.org.contains(&member_org);
     if !reviewer || user.account.member_id.as_deref() == Some(member.id.as_str()) {
         return Err(AppError::NotFound);
@@ -490,11 +469,7 @@ async fn decide(
         _ => return Err(AppError::BadRequest("请选择“审核通过”或“退回修改”".into())),
     };
     let now = state.clock.now_ms();
-    state
-        .store
-        .decide_material(&id, form.version, &user.account.id, decision, form.comment.trim(), now)
-        .await
-        .map_err(storage)?;
+    state.store.decide_material(&id, form.version, &user.account.id, decision, form.comment.trim(), now).await?;
     user.audit(&state, "decide_material", Some(&id), "ok", "").await?;
     Ok(Redirect::to(&format!("/materials/{id}")).into_response())
 }
