@@ -281,6 +281,38 @@ impl Store {
         })
     }
 
+    /// Every material of a campaign past its draft, with the text of its current version:
+    /// the corpus its materials are checked against, in one query.
+    pub async fn submitted_bodies(&self, campaign_id: &str) -> Result<Vec<(Material, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.campaign_id, m.member_id, m.audience, m.status, m.version, m.updated_at, v.body \
+             FROM materials m JOIN material_versions v ON v.material_id = m.id AND v.version = m.version \
+             WHERE m.campaign_id = $1 AND m.status <> 'draft' ORDER BY m.id",
+        )
+        .bind(campaign_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|row| Ok((material(row)?, row.try_get("body")?))).collect()
+    }
+
+    /// The copy ratios (raw, net) of the current version of each reviewed material of a
+    /// campaign, by material id.
+    pub async fn copy_ratios(
+        &self,
+        campaign_id: &str,
+    ) -> Result<std::collections::HashMap<String, (Option<f64>, Option<f64>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT m.id, r.copy_ratio, r.net_copy_ratio FROM materials m \
+             JOIN reviews r ON r.material_id = m.id AND r.version = m.version WHERE m.campaign_id = $1",
+        )
+        .bind(campaign_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, (row.try_get("copy_ratio")?, row.try_get("net_copy_ratio")?))))
+            .collect()
+    }
+
     /// Every decision on a material, oldest first.
     pub async fn approvals_of(&self, id: &str) -> Result<Vec<Approval>, StoreError> {
         let rows = sqlx::query(
@@ -508,6 +540,14 @@ mod tests {
             assert_eq!(stored.report, "{\"a\":1}");
             assert_eq!(stored.copy_ratio, Some(0.25));
             assert!(store.review_of(&m.id, 2).await?.is_none());
+            assert_eq!(store.copy_ratios(&campaign).await?.get(&m.id), Some(&(Some(0.25), None)));
+            assert!(store.submitted_bodies(&campaign).await?.is_empty(), "drafts are no one's corpus");
+            store.submit_material(&m.id, 1, 4).await?;
+            let bodies = store.submitted_bodies(&campaign).await?;
+            assert_eq!(
+                bodies.iter().map(|(m, body)| (m.id.clone(), body.as_str())).collect::<Vec<_>>(),
+                vec![(m.id.clone(), "初稿")]
+            );
             Ok(())
         })
         .await;

@@ -240,6 +240,19 @@ impl Store {
         member(&row)
     }
 
+    /// The rosters of every organization in a subtree (`path` is the root's), in tree
+    /// order and by name.
+    pub async fn members_under(&self, path: &str) -> Result<Vec<Member>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.org_id, p.name, p.standing, p.joined_on, p.post, p.phone, p.leading_cadre \
+             FROM members p JOIN organizations o ON o.id = p.org_id WHERE o.path LIKE $1 ORDER BY o.path, p.name, p.id",
+        )
+        .bind(format!("{path}%"))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(member).collect()
+    }
+
     /// The roster of one organization, by name.
     pub async fn members_of(&self, org_id: &str) -> Result<Vec<Member>, StoreError> {
         let rows =
@@ -288,7 +301,8 @@ mod tests {
             };
             let added = store.add_member(&new, 3).await?;
             assert_eq!(store.member(&added.id).await?, added);
-            assert_eq!(store.members_of(&branch.id).await?, vec![added]);
+            assert_eq!(store.members_of(&branch.id).await?, vec![added.clone()]);
+            assert_eq!(store.members_under(&county.path).await?, vec![added]);
             let orphan = NewMember { org_id: "no-such-branch", ..new };
             assert!(store.add_member(&orphan, 4).await.is_err(), "foreign keys are enforced");
             Ok(())

@@ -2,6 +2,7 @@
 //! reviews it against the campaign's other materials; the secretary reads the review
 //! with every finding marked in the text and approves or returns it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
@@ -136,27 +137,32 @@ async fn campaign_list(
     user: &CurrentUser,
     campaign: &mingjing_storage::Campaign,
 ) -> Result<Response, AppError> {
+    // Four queries whatever the size of the subtree: a county's list must not cost one
+    // query per member.
     let orgs = state.store.subtree(&user.org).await?;
+    let org_names: HashMap<&str, &str> = orgs.iter().map(|o| (o.id.as_str(), o.name.as_str())).collect();
     let materials = state.store.materials_under(&campaign.id, &user.org.path).await?;
-    let mut rows = Vec::new();
-    for org in &orgs {
-        for member in state.store.members_of(&org.id).await? {
-            let material = materials.iter().find(|m| m.member_id == member.id);
-            let review = match material {
-                Some(m) => state.store.review_of(&m.id, m.version).await?,
-                None => None,
-            };
-            rows.push(Row {
-                member: member.name.clone(),
-                org: org.name.clone(),
+    let by_member: HashMap<&str, &Material> = materials.iter().map(|m| (m.member_id.as_str(), m)).collect();
+    let ratios = state.store.copy_ratios(&campaign.id).await?;
+    let rows = state
+        .store
+        .members_under(&user.org.path)
+        .await?
+        .into_iter()
+        .map(|member| {
+            let material = by_member.get(member.id.as_str()).copied();
+            let (copy, net) = material.and_then(|m| ratios.get(&m.id)).copied().unwrap_or((None, None));
+            Row {
+                org: org_names.get(member.org_id.as_str()).copied().unwrap_or_default().to_owned(),
+                member: member.name,
                 status: material.map_or("未开始", |m| m.status.label()),
                 status_code: material.map_or("none", |m| m.status.code()),
-                copy_ratio: percent(review.as_ref().and_then(|r| r.copy_ratio)),
-                net_copy_ratio: percent(review.as_ref().and_then(|r| r.net_copy_ratio)),
+                copy_ratio: percent(copy),
+                net_copy_ratio: percent(net),
                 material_id: material.map(|m| m.id.clone()),
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let page = CampaignListPage { campaign_title: campaign.title.clone(), org_name: user.org.name.clone(), rows };
     render(htmx, &campaign.title, Some(&user.view()), &page)
 }
@@ -275,11 +281,13 @@ async fn submit(state: &AppState, user: &CurrentUser, material: &Material) -> Re
 pub async fn review_material(state: &AppState, material: &Material) -> Result<Review, AppError> {
     let campaign = state.store.campaign(&material.campaign_id).await?;
     let def = definition(&campaign.definition)?;
-    let others = state.store.materials_under(&campaign.id, "/").await?;
     let mut index = Index::default();
     let mut texts = MemoryTexts::default();
-    for other in others.iter().filter(|m| m.status != MaterialStatus::Draft) {
-        let body = state.store.material_version(&other.id, other.version).await?.body;
+    let mut own = None;
+    for (other, body) in state.store.submitted_bodies(&campaign.id).await? {
+        if other.id == material.id {
+            own = Some(body.clone());
+        }
         let Ok(source) = Source::from_text(body) else { continue };
         let doc = SourceDoc::new(NormText::new(&source));
         index
@@ -287,7 +295,10 @@ pub async fn review_material(state: &AppState, material: &Material) -> Result<Re
             .map_err(|e| AppError::Internal(e.into()))?;
         texts.insert(&other.id, Arc::new(doc));
     }
-    let body = state.store.material_version(&material.id, material.version).await?.body;
+    let body = match own {
+        Some(body) => body,
+        None => state.store.material_version(&material.id, material.version).await?.body,
+    };
     let source = Source::from_text(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let options = CopyOptions::default();
     let corpus = Corpus { index: &index, texts: &texts, options: &options };
@@ -371,8 +382,8 @@ async fn material_page(
 }
 
 /// Source ids (material ids) turned into the names a reviewer knows.
-async fn source_names(state: &AppState, review: Option<&Review>) -> std::collections::HashMap<String, String> {
-    let mut names = std::collections::HashMap::new();
+async fn source_names(state: &AppState, review: Option<&Review>) -> HashMap<String, String> {
+    let mut names = HashMap::new();
     let Some(copy) = review.and_then(|r| r.copy.as_ref()) else { return names };
     for c in &copy.copies {
         if names.contains_key(&c.source) {
@@ -390,7 +401,7 @@ async fn source_names(state: &AppState, review: Option<&Review>) -> std::collect
     names
 }
 
-fn marks(review: &Review, names: &std::collections::HashMap<String, String>) -> Vec<Mark> {
+fn marks(review: &Review, names: &HashMap<String, String>) -> Vec<Mark> {
     let mut marks = Vec::new();
     if let Some(copy) = &review.copy {
         for c in &copy.copies {
@@ -417,7 +428,7 @@ fn marks(review: &Review, names: &std::collections::HashMap<String, String>) -> 
     marks
 }
 
-fn summary(review: &Review, names: &std::collections::HashMap<String, String>) -> Summary {
+fn summary(review: &Review, names: &HashMap<String, String>) -> Summary {
     let copy = review.copy.as_ref();
     Summary {
         aspects: review.aspects.len(),
