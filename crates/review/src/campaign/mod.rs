@@ -84,6 +84,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("2021-county", include_str!("builtin/2021-county.toml")),
     ("2021-annual", include_str!("builtin/2021-annual.toml")),
     ("2022-annual", include_str!("builtin/2022-annual.toml")),
+    ("2025-annual", include_str!("builtin/2025-annual.toml")),
 ];
 
 /// Phrases every material may contain whatever the campaign: names of the theory and
@@ -181,6 +182,7 @@ mod tests {
         assert_eq!(count("2021-county"), Some(5));
         assert_eq!(count("2021-annual"), Some(7));
         assert_eq!(count("2022-annual"), Some(6));
+        assert_eq!(count("2025-annual"), Some(6));
     }
 
     #[test]

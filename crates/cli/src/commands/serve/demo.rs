@@ -72,39 +72,6 @@ impl Dice {
     }
 }
 
-/// The demo's current-year aspects: the six kinds of discipline of the 2025年度 notice.
-const CURRENT_CAMPAIGN: &str = r#"
-id = "demo-2025"
-year = 2025
-name = "2025年度组织生活会和民主评议党员"
-notice_title = "关于召开2025年度基层党组织组织生活会和开展民主评议党员工作的通知"
-mandated_phrases = ["中央八项规定精神", "党的二十届三中全会精神"]
-
-[deadlines]
-materials = 2026-01-20
-meeting = 2026-01-31
-report = 2026-02-10
-
-[[aspects.member]]
-title = "政治纪律"
-keywords = ["政治立场", "两个维护", "政治方向"]
-[[aspects.member]]
-title = "组织纪律"
-keywords = ["组织观念", "民主集中制", "请示报告", "组织生活"]
-[[aspects.member]]
-title = "廉洁纪律"
-keywords = ["廉洁自律", "八项规定", "吃拿卡要"]
-[[aspects.member]]
-title = "群众纪律"
-keywords = ["群众利益", "服务群众", "联系群众"]
-[[aspects.member]]
-title = "工作纪律"
-keywords = ["履职尽责", "担当作为", "工作落实"]
-[[aspects.member]]
-title = "生活纪律"
-keywords = ["生活作风", "家风", "八小时以外"]
-"#;
-
 /// Creates the demo county unless it is there; returns the accounts to print.
 pub async fn seed(store: &Store, password_hash: &str, now: i64) -> Result<Vec<DemoAccount>, StoreError> {
     if let Some(admin) = store.account_by_login(ADMIN_LOGIN).await? {
@@ -191,7 +158,8 @@ pub async fn seed(store: &Store, password_hash: &str, now: i64) -> Result<Vec<De
             now,
         )
         .await?;
-    let current = Campaign::from_toml(CURRENT_CAMPAIGN).map_err(|e| StoreError::State(e.to_string()))?;
+    let current = Campaign::builtin("2025-annual").map_err(|e| StoreError::State(e.to_string()))?;
+    let current_toml = toml::to_string(&current).map_err(|e| StoreError::State(e.to_string()))?;
     let stored = store
         .create_campaign(
             &NewCampaign {
@@ -199,7 +167,7 @@ pub async fn seed(store: &Store, password_hash: &str, now: i64) -> Result<Vec<De
                 year: 2025,
                 title: "2025年度组织生活会和民主评议党员",
                 notice: "各基层党组织要以学习贯彻党的二十届三中全会精神为重点，对照党章党规，突出六项纪律，认真开好组织生活会。",
-                definition: CURRENT_CAMPAIGN,
+                definition: &current_toml,
             },
             now,
         )
