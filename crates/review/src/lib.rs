@@ -20,6 +20,7 @@
 pub mod campaign;
 pub mod checks;
 pub mod copy;
+pub mod draft;
 pub mod input;
 pub mod normalize;
 pub mod report;
@@ -28,6 +29,7 @@ pub mod span;
 pub mod structure;
 
 pub use campaign::{Audience, Campaign};
+pub use draft::Draft;
 pub use input::{ReadError, Source};
 pub use report::{Corpus, Options, Review, review, review_against};
 pub use span::Span;

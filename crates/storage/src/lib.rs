@@ -12,7 +12,9 @@ mod campaigns;
 mod error;
 mod ids;
 mod materials;
+mod matters;
 mod orgs;
+mod references;
 mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -28,8 +30,12 @@ pub use audit::{AuditEntry, NewAuditEntry};
 pub use campaigns::{Campaign, NewCampaign};
 pub use error::StoreError;
 pub use ids::new_id;
-pub use materials::{Approval, Decision, Material, MaterialStatus, MaterialVersion, StoredReview};
+pub use materials::{
+    Approval, Decision, Material, MaterialStatus, MaterialVersion, NewDecision, PassageNote, StoredReview, VersionInfo,
+};
+pub use matters::MattersReport;
 pub use orgs::{Member, NewMember, Org, OrgKind, Standing};
+pub use references::ReferenceDocument;
 pub use sessions::Session;
 
 /// Which database is behind the store.
@@ -113,6 +119,29 @@ impl Store {
 
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Runs a write, again if it failed only because a concurrent transaction won a
+    /// serialization conflict (SQLSTATE 40001, which SERIALIZABLE engines such as
+    /// CockroachDB and YugabyteDB raise under contention; SQLITE_BUSY past the timeout).
+    /// The write must be a whole transaction, safe to repeat from the start.
+    pub async fn retrying<T, F, Fut>(&self, mut write: F) -> Result<T, StoreError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, StoreError>>,
+    {
+        const ATTEMPTS: u32 = 5;
+        let mut attempt = 0;
+        loop {
+            match write().await {
+                Err(e) if e.is_retryable() && attempt + 1 < ATTEMPTS => {
+                    attempt += 1;
+                    // Back off a little longer each time, so contenders stop colliding.
+                    tokio::time::sleep(Duration::from_millis(10 << attempt)).await;
+                }
+                outcome => return outcome,
+            }
+        }
     }
 
     /// Closes every connection, waiting for queries in flight.

@@ -85,6 +85,36 @@ pub enum Decision {
 }
 
 /// A recorded decision.
+/// A reviewer's decision on the version they saw.
+#[derive(Debug, Clone, Copy)]
+pub struct NewDecision<'a> {
+    pub reviewer: &'a str,
+    pub decision: Decision,
+    /// The overall comment (required for a return unless there are notes).
+    pub comment: &'a str,
+    pub notes: &'a [PassageNote],
+}
+
+/// A kept version, as the version list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionInfo {
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    pub autosaved: bool,
+    /// Length of the body (chars on PostgreSQL and SQLite alike: `length` counts characters).
+    pub chars: i64,
+}
+
+/// A reviewer's note on one passage of the version they returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PassageNote {
+    /// Char offsets into that version's text.
+    pub start: i64,
+    pub end: i64,
+    pub note: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approval {
     pub id: String,
@@ -140,7 +170,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        insert_version(&mut tx, &id, 1, body, by, now).await?;
+        insert_version(&mut tx, &id, 1, body, by, now, false).await?;
         tx.commit().await?;
         self.material(&id).await
     }
@@ -191,6 +221,32 @@ impl Store {
         by: &str,
         now: i64,
     ) -> Result<Material, StoreError> {
+        self.write_material(id, seen, body, by, now, false).await
+    }
+
+    /// Saves a draft the editor sent on its own. The version still moves on, so another
+    /// tab's older page is refused as before; but the previous autosaved copy is dropped
+    /// when this one replaces it, so only saves the member asked for pile up.
+    pub async fn autosave_material(
+        &self,
+        id: &str,
+        seen: i64,
+        body: &str,
+        by: &str,
+        now: i64,
+    ) -> Result<Material, StoreError> {
+        self.write_material(id, seen, body, by, now, true).await
+    }
+
+    async fn write_material(
+        &self,
+        id: &str,
+        seen: i64,
+        body: &str,
+        by: &str,
+        now: i64,
+        autosaved: bool,
+    ) -> Result<Material, StoreError> {
         let mut tx = self.pool().begin().await?;
         let updated = sqlx::query(
             "UPDATE materials SET version = version + 1, updated_at = $3 \
@@ -205,13 +261,21 @@ impl Store {
             drop(tx);
             return Err(self.why_unchanged(id, seen).await);
         }
-        insert_version(&mut tx, id, seen + 1, body, by, now).await?;
+        if autosaved {
+            sqlx::query("DELETE FROM material_versions WHERE material_id = $1 AND version = $2 AND autosaved = 1")
+                .bind(id)
+                .bind(seen)
+                .execute(&mut *tx)
+                .await?;
+        }
+        insert_version(&mut tx, id, seen + 1, body, by, now, autosaved).await?;
         tx.commit().await?;
         self.material(id).await
     }
 
     /// Submits the version the member saw; a second click finds it submitted already.
     pub async fn submit_material(&self, id: &str, seen: i64, now: i64) -> Result<Material, StoreError> {
+        let mut tx = self.pool().begin().await?;
         let updated = sqlx::query(
             "UPDATE materials SET status = 'submitted', updated_at = $3 \
              WHERE id = $1 AND version = $2 AND status IN ('draft', 'returned')",
@@ -219,12 +283,55 @@ impl Store {
         .bind(id)
         .bind(seen)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
         if updated.rows_affected() == 0 {
+            drop(tx);
             return Err(self.why_unchanged(id, seen).await);
         }
+        // A submitted version is kept for good, even if the editor saved it on its own.
+        sqlx::query("UPDATE material_versions SET autosaved = 0 WHERE material_id = $1 AND version = $2")
+            .bind(id)
+            .bind(seen)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         self.material(id).await
+    }
+
+    /// Every kept version of a material, newest first, without their bodies.
+    pub async fn versions_of(&self, id: &str) -> Result<Vec<VersionInfo>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT version, created_by, created_at, autosaved, length(body) AS size FROM material_versions \
+             WHERE material_id = $1 ORDER BY version DESC",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(VersionInfo {
+                    version: row.try_get("version")?,
+                    created_by: row.try_get("created_by")?,
+                    created_at: row.try_get("created_at")?,
+                    autosaved: crate::flag(row.try_get("autosaved")?),
+                    chars: row.try_get("size")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Id, author and current version of every material of a campaign that has been
+    /// submitted at least once: what a copy index must hold, cheap enough to ask for on
+    /// every review so that each server process can bring its own index up to date.
+    pub async fn corpus_versions(&self, campaign_id: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, member_id, version FROM materials WHERE campaign_id = $1 AND status <> 'draft' ORDER BY id",
+        )
+        .bind(campaign_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("id")?, row.try_get("member_id")?, row.try_get("version")?))).collect()
     }
 
     /// Approves or returns the submitted version `seen`.
@@ -232,11 +339,10 @@ impl Store {
         &self,
         id: &str,
         seen: i64,
-        reviewer: &str,
-        decision: Decision,
-        comment: &str,
+        decided: &NewDecision<'_>,
         now: i64,
     ) -> Result<Approval, StoreError> {
+        let NewDecision { reviewer, decision, comment, notes } = *decided;
         let (status, code) = match decision {
             Decision::Approve => ("approved", "approve"),
             Decision::Return => ("returned", "return"),
@@ -269,6 +375,18 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        for note in notes {
+            sqlx::query(
+                "INSERT INTO approval_notes (id, approval_id, start_char, end_char, note) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(new_id())
+            .bind(&approval_id)
+            .bind(note.start)
+            .bind(note.end)
+            .bind(&note.note)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(Approval {
             id: approval_id,
@@ -314,6 +432,25 @@ impl Store {
     }
 
     /// Every decision on a material, oldest first.
+    /// The passage notes of one decision, in text order.
+    pub async fn notes_of(&self, approval_id: &str) -> Result<Vec<PassageNote>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT start_char, end_char, note FROM approval_notes WHERE approval_id = $1 ORDER BY start_char, id",
+        )
+        .bind(approval_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PassageNote {
+                    start: row.try_get("start_char")?,
+                    end: row.try_get("end_char")?,
+                    note: row.try_get("note")?,
+                })
+            })
+            .collect()
+    }
+
     pub async fn approvals_of(&self, id: &str) -> Result<Vec<Approval>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, material_id, version, reviewer_id, decision, comment, created_at FROM approvals \
@@ -418,15 +555,20 @@ async fn insert_version(
     body: &str,
     by: &str,
     now: i64,
+    autosaved: bool,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO material_versions (material_id, version, body, created_by, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id)
-        .bind(version)
-        .bind(body)
-        .bind(by)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO material_versions (material_id, version, body, created_by, created_at, autosaved) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(body)
+    .bind(by)
+    .bind(now)
+    .bind(i64::from(autosaved))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -490,14 +632,95 @@ mod tests {
             let m = store.submit_material(&m.id, 2, 3).await?;
             assert_eq!(m.status, MaterialStatus::Submitted);
             assert!(matches!(store.save_material(&m.id, 2, "改", &account, 4).await, Err(StoreError::State(_))));
-            store.decide_material(&m.id, 2, &account, Decision::Return, "第三条问题请写具体", 5).await?;
+            store
+                .decide_material(
+                    &m.id,
+                    2,
+                    &NewDecision {
+                        reviewer: &account,
+                        decision: Decision::Return,
+                        comment: "第三条问题请写具体",
+                        notes: &[],
+                    },
+                    5,
+                )
+                .await?;
             let m = store.save_material(&m.id, 2, "三稿", &account, 6).await?;
             let m = store.submit_material(&m.id, 3, 7).await?;
-            store.decide_material(&m.id, 3, &account, Decision::Approve, "", 8).await?;
+            store
+                .decide_material(
+                    &m.id,
+                    3,
+                    &NewDecision { reviewer: &account, decision: Decision::Approve, comment: "", notes: &[] },
+                    8,
+                )
+                .await?;
             assert_eq!(store.material(&m.id).await?.status, MaterialStatus::Approved);
             let decisions: Vec<Decision> = store.approvals_of(&m.id).await?.iter().map(|a| a.decision).collect();
             assert_eq!(decisions, vec![Decision::Return, Decision::Approve]);
             assert_eq!(store.material_of(&campaign, &member).await?.map(|x| x.id), Some(m.id));
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn autosaves_collapse_but_saves_and_submissions_are_kept() {
+        each_backend(|store| async move {
+            let (campaign, member, account) = setup(&store).await?;
+            let m = store.start_material(&campaign, &member, "member", "初稿", &account, 1).await?;
+            let m = store.autosave_material(&m.id, 1, "初稿加一句", &account, 2).await?;
+            let m = store.autosave_material(&m.id, 2, "初稿加两句", &account, 3).await?;
+            assert_eq!(m.version, 3, "every autosave moves the version on, so older tabs are refused");
+            let kept: Vec<(i64, bool)> =
+                store.versions_of(&m.id).await?.iter().map(|v| (v.version, v.autosaved)).collect();
+            assert_eq!(kept, vec![(3, true), (1, false)]);
+            // Another tab still showing version 2 must not overwrite version 3.
+            assert!(matches!(store.autosave_material(&m.id, 2, "旧页面", &account, 4).await, Err(StoreError::Stale)));
+            let m = store.submit_material(&m.id, 3, 5).await?;
+            store
+                .decide_material(
+                    &m.id,
+                    3,
+                    &NewDecision { reviewer: &account, decision: Decision::Return, comment: "请修改", notes: &[] },
+                    6,
+                )
+                .await?;
+            let m = store.autosave_material(&m.id, 3, "修改中", &account, 7).await?;
+            assert_eq!(store.material_version(&m.id, 3).await?.body, "初稿加两句", "the submitted version stays");
+            assert_eq!(store.material_version(&m.id, 4).await?.body, "修改中");
+            let sizes: Vec<i64> = store.versions_of(&m.id).await?.iter().map(|v| v.chars).collect();
+            assert_eq!(sizes, vec![3, 5, 2]);
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn passage_notes_come_back_with_their_decision() {
+        each_backend(|store| async move {
+            let (campaign, member, account) = setup(&store).await?;
+            let m = store.start_material(&campaign, &member, "member", "第一段。第二段。", &account, 1).await?;
+            store.submit_material(&m.id, 1, 2).await?;
+            let notes = vec![
+                PassageNote { start: 4, end: 8, note: "写具体".into() },
+                PassageNote { start: 0, end: 4, note: "与他人雷同".into() },
+            ];
+            let approval = store
+                .decide_material(
+                    &m.id,
+                    1,
+                    &NewDecision {
+                        reviewer: &account, decision: Decision::Return, comment: "见批注", notes: &notes
+                    },
+                    3,
+                )
+                .await?;
+            let back = store.notes_of(&approval.id).await?;
+            assert_eq!(back.iter().map(|n| n.start).collect::<Vec<_>>(), vec![0, 4]);
+            assert_eq!(back[1].note, "写具体");
+            let corpus = store.corpus_versions(&campaign).await?;
+            assert_eq!(corpus, vec![(m.id.clone(), member.clone(), 1)]);
             Ok(())
         })
         .await;

@@ -232,6 +232,19 @@ impl Store {
         self.member(&id).await
     }
 
+    /// Marks a member as a leading cadre (县处级副职 and above), who also files the 有关事项报告.
+    pub async fn set_leading_cadre(&self, id: &str, leading: bool) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE members SET leading_cadre = $2 WHERE id = $1")
+            .bind(id)
+            .bind(i64::from(leading))
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub async fn member(&self, id: &str) -> Result<Member, StoreError> {
         let row = sqlx::query(concat!("SELECT ", member_columns!(), " FROM members WHERE id = $1"))
             .bind(id)

@@ -100,6 +100,12 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "access_denied" => "越权访问",
         "view_material" => "查看材料",
         "submit_material" => "提交材料",
+        "upload_material" => "上传材料",
+        "decide_material" => "审核材料",
+        "view_matters" => "查看有关事项报告",
+        "save_matters" => "填写有关事项报告",
+        "template_add" => "上传参考范文",
+        "template_remove" => "删除参考范文",
         "export" => "导出",
         _ => return None,
     })

@@ -63,9 +63,57 @@ pub fn marked_html(text: &str, marks: &[Mark]) -> String {
     out
 }
 
+/// One paragraph of a material, marked, with its place in the whole text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paragraph {
+    /// Char offsets of the paragraph in the whole text (end exclusive, before the line break).
+    pub start: usize,
+    pub end: usize,
+    pub html: String,
+}
+
+/// The text cut at its line breaks, each non-blank line marked on its own, so that a
+/// reviewer can attach a note to one paragraph. Marks that cross a line break are cut in two.
+pub fn marked_paragraphs(text: &str, marks: &[Mark]) -> Vec<Paragraph> {
+    let mut paragraphs = Vec::new();
+    let mut start = 0;
+    for line in text.split('\n') {
+        let len = line.chars().count();
+        let end = start + len;
+        if !line.trim().is_empty() {
+            let inside: Vec<Mark> = marks
+                .iter()
+                .filter(|m| m.start < end && m.end > start)
+                .map(|m| Mark {
+                    start: m.start.max(start) - start,
+                    end: m.end.min(end) - start,
+                    class: m.class,
+                    title: m.title.clone(),
+                })
+                .collect();
+            paragraphs.push(Paragraph { start, end, html: marked_html(line, &inside) });
+        }
+        start = end + 1;
+    }
+    paragraphs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paragraphs_keep_their_offsets_and_split_marks() {
+        let text = "第一段甲乙\n\n第二段丙";
+        let paragraphs = marked_paragraphs(text, &[mark(3, 10, "copy", "A")]);
+        assert_eq!(paragraphs.len(), 2);
+        assert_eq!((paragraphs[0].start, paragraphs[0].end), (0, 5));
+        assert_eq!((paragraphs[1].start, paragraphs[1].end), (7, 11));
+        assert_eq!(paragraphs[0].html, "第一段<mark class=\"copy\" title=\"A\">甲乙</mark>");
+        assert_eq!(paragraphs[1].html, "<mark class=\"copy\" title=\"A\">第二段</mark>丙");
+        let whole: Vec<char> = text.chars().collect();
+        assert_eq!(whole[7..11].iter().collect::<String>(), "第二段丙");
+    }
 
     fn mark(start: usize, end: usize, class: &'static str, title: &str) -> Mark {
         Mark { start, end, class, title: title.to_owned() }

@@ -19,6 +19,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod copy_index;
 pub mod csrf;
 pub mod error;
 pub mod highlight;
@@ -26,6 +27,7 @@ pub mod home;
 pub mod materials;
 pub mod middleware;
 pub mod pages;
+pub mod references;
 pub mod scope;
 
 use std::future::Future;
@@ -54,6 +56,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Password hashing, bounded in how many run at once.
     pub passwords: Passwords,
+    /// Each campaign's copy index, refreshed from the database before every review.
+    pub indexes: copy_index::Indexes,
 }
 
 impl AppState {
@@ -64,7 +68,7 @@ impl AppState {
 
     /// The state with another clock, for tests.
     pub fn with_clock(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { config: Arc::new(config), store, clock, passwords: Passwords::default() }
+        Self { config: Arc::new(config), store, clock, passwords: Passwords::default(), indexes: Default::default() }
     }
 }
 
@@ -80,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(audit::audit_log))
         .route("/static/{version}/{file}", get(assets::serve))
         .merge(materials::routes())
+        .merge(references::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

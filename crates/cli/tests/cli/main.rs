@@ -4,3 +4,4 @@
 mod copy;
 mod helpers;
 mod review;
+mod scaling;

@@ -74,6 +74,10 @@ impl MemoryTexts {
         self.docs.insert(id.to_owned(), doc);
     }
 
+    pub fn remove(&mut self, id: &str) -> Option<Arc<SourceDoc>> {
+        self.docs.remove(id)
+    }
+
     pub fn len(&self) -> usize {
         self.docs.len()
     }

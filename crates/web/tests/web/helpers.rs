@@ -27,6 +27,8 @@ pub struct TestServer {
     pub client: reqwest::Client,
     pub store: Store,
     pub clock: Arc<ManualClock>,
+    /// The server's own state, for calling library functions as the server would.
+    pub state: AppState,
     db: Option<TestDb>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
@@ -44,17 +46,31 @@ impl TestServer {
     /// Binds port 0 so tests never collide, and reads the real port back.
     pub async fn on(db: TestDb, config: Config) -> Self {
         let store = db.store().await;
+        let mut server = Self::serve(store, config).await;
+        server.db = Some(db);
+        server
+    }
+
+    /// A second server on a database another test server already uses (as a second
+    /// process would be); stopping it leaves the database alone.
+    pub async fn on_url(url: &str) -> Self {
+        let store = Store::connect(url).await.expect("connect to the shared database");
+        Self::serve(store, Config::default()).await
+    }
+
+    async fn serve(store: Store, config: Config) -> Self {
         let clock = Arc::new(ManualClock::new(START_MS));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
         let address = listener.local_addr().expect("the bound address");
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = router(AppState::with_clock(config, store.clone(), clock.clone()));
+        let state = AppState::with_clock(config, store.clone(), clock.clone());
+        let app = router(state.clone());
         let task = tokio::spawn(run(listener, app, async {
             let _ = stopped.await;
         }));
         let client =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
-        Self { address, client, store, clock, db: Some(db), stop: Some(stop), task: Some(task) }
+        Self { address, client, store, clock, state, db: None, stop: Some(stop), task: Some(task) }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -142,6 +158,22 @@ impl Browser {
             .send()
             .await
             .expect("the server answers")
+    }
+
+    /// Posts a multipart form (an upload) as a page of this site would.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .multipart(form)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// The underlying client, for requests with headers of the test's own.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// Fills in the login form and submits it.

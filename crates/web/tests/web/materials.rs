@@ -137,8 +137,14 @@ async fn from_first_draft_to_approval_with_the_review_marked() {
 
         let outsider = app.signed_in("lixiuying").await;
         assert_eq!(outsider.page(&material).await.0, StatusCode::NOT_FOUND, "another branch's member");
+        let denied = app.audit("access_denied").await;
+        assert!(
+            denied
+                .iter()
+                .any(|e| e.target.as_deref() == Some(&format!("material:{}", &material["/materials/".len()..])[..])),
+            "the refusal is audited"
+        );
         let views = app.audit("view_material").await;
-        assert!(views.iter().any(|e| e.outcome == "denied"), "the refusal is audited");
         assert!(views.iter().any(|e| e.outcome == "ok"), "the secretary's views are audited");
     })
     .await;

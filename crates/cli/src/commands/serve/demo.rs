@@ -12,11 +12,14 @@ use mingjing_review::input::Source;
 use mingjing_review::normalize::NormText;
 use mingjing_review::{Audience, Campaign, Corpus, Options, review_against};
 use mingjing_storage::{
-    Decision, Member, NewAccount, NewCampaign, NewMember, OrgKind, Role, Standing, Store, StoreError, StoredReview,
+    Decision, Member, NewAccount, NewCampaign, NewDecision, NewMember, OrgKind, PassageNote, Role, Standing, Store,
+    StoreError, StoredReview,
 };
 
 /// The password every demo account shares; printed at start, never for real use.
 pub const DEMO_PASSWORD: &str = "Demo@2026";
+/// How many of the generator's web templates the demo county has uploaded.
+const DEMO_TEMPLATES: usize = 8;
 
 /// The login of the demo's superior admin, also the mark that the demo exists.
 const ADMIN_LOGIN: &str = "admin";
@@ -172,7 +175,7 @@ pub async fn seed(store: &Store, password_hash: &str, now: i64) -> Result<Vec<De
             now,
         )
         .await?;
-    materials(store, &stored.id, &current, &all_members, &secretaries, now).await?;
+    materials(store, &stored.id, &county.id, &current, &all_members, &secretaries, now).await?;
     Ok(printed)
 }
 
@@ -199,6 +202,7 @@ async fn accounts_of_existing(store: &Store, _county: String) -> Result<Vec<Demo
 async fn materials(
     store: &Store,
     campaign_id: &str,
+    org_id: &str,
     campaign: &Campaign,
     members: &[(Member, String)],
     secretaries: &HashMap<String, String>,
@@ -207,11 +211,28 @@ async fn materials(
     let aspects = campaign.aspects_for(Audience::Member).iter().map(|a| a.title.clone()).collect();
     let generator = Generator::new(CorpusConfig::new(members.len(), 2026, aspects).with_year(2025))
         .map_err(|e| StoreError::State(e.to_string()))?;
-    let texts: Vec<String> =
-        generator.filter(|g| g.document.kind == CorpusKind::Member).map(|g| g.document.text).collect();
+    let (mut texts, mut templates) = (Vec::new(), Vec::new());
+    for generated in generator {
+        match generated.document.kind {
+            CorpusKind::Member => texts.push(generated.document.text),
+            CorpusKind::Template => templates.push(generated.document.text),
+            CorpusKind::PreviousYear => {}
+        }
+    }
 
     let mut index = Index::default();
     let mut store_texts = MemoryTexts::default();
+    // The county's collection of web templates, indexed under the ids the server's own
+    // copy index gives them, so the reviews name them as it would.
+    for (n, text) in templates.iter().take(DEMO_TEMPLATES).enumerate() {
+        let title = format!("网上流传的对照检查材料范文（{}）", n + 1);
+        let id = store.add_template(org_id, &title, text, now).await?;
+        let key = format!("template:{id}");
+        let source = Source::from_text(text.as_str()).map_err(|e| StoreError::State(e.to_string()))?;
+        let doc = SourceDoc::new(NormText::new(&source));
+        index.add(&key, None, DocKind::Template, &doc.skeleton).map_err(|e| StoreError::State(e.to_string()))?;
+        store_texts.insert(&key, Arc::new(doc));
+    }
     let mut stored = Vec::new();
     for (n, ((member, account), text)) in members.iter().zip(&texts).enumerate() {
         let material = store.start_material(campaign_id, &member.id, "member", text, account, now).await?;
@@ -248,10 +269,22 @@ async fn materials(
         match state {
             6 => {
                 let comment = "第二部分的问题请写出具体事例，整改措施要与问题一一对应。";
-                store.decide_material(&material, 1, &reviewer, Decision::Return, comment, now).await?;
+                // A note on the first copied passage, as a secretary would leave it.
+                let notes: Vec<PassageNote> = copy
+                    .and_then(|c| c.copies.first())
+                    .map(|c| PassageNote {
+                        start: i64::try_from(c.start).unwrap_or(0),
+                        end: i64::try_from(c.end).unwrap_or(0),
+                        note: "这一段与他人材料雷同，请结合自己的实际重写。".into(),
+                    })
+                    .into_iter()
+                    .collect();
+                let decided = NewDecision { reviewer: &reviewer, decision: Decision::Return, comment, notes: &notes };
+                store.decide_material(&material, 1, &decided, now).await?;
             }
             7..=9 => {
-                store.decide_material(&material, 1, &reviewer, Decision::Approve, "", now).await?;
+                let decided = NewDecision { reviewer: &reviewer, decision: Decision::Approve, comment: "", notes: &[] };
+                store.decide_material(&material, 1, &decided, now).await?;
             }
             _ => {}
         }
