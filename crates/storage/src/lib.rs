@@ -13,6 +13,7 @@ mod error;
 mod ids;
 mod materials;
 mod orgs;
+mod roster;
 mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -23,13 +24,15 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use accounts::{Account, NewAccount, Role};
+pub use accounts::{Account, AccountChange, NewAccount, Role};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use campaigns::{Campaign, NewCampaign};
 pub use error::StoreError;
 pub use ids::new_id;
 pub use materials::{Approval, Decision, Material, MaterialStatus, MaterialVersion, StoredReview};
 pub use orgs::{Member, NewMember, Org, OrgKind, Standing};
+pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
+pub use roster::{IMPORT_DONE, IMPORT_EXPIRED, NewRosterImport, RosterImport};
 pub use sessions::Session;
 
 /// Which database is behind the store.
