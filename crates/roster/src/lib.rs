@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use cells::Cell;
 pub use dates::parse_date;
 pub use fields::Field;
-pub use id_number::{check_digit, mask};
+pub use id_number::{EXCEL_FLOAT, IdNumber, check_digit, mask};
 
 /// Largest file accepted, in bytes.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
@@ -120,6 +120,11 @@ impl Roster {
     pub fn error_rows(&self) -> usize {
         self.rows.iter().filter(|r| !r.is_ok()).count()
     }
+}
+
+/// Checks an ID number typed into a form, as the import checks a cell; `Err` says what is wrong, in Chinese.
+pub fn parse_id_number(text: &str) -> Result<Option<IdNumber>, String> {
+    id_number::parse(&Cell::Text(text.to_owned()))
 }
 
 /// Reads a roster file. `file_name` only helps tell an old `.xls` from the rest; the content decides.

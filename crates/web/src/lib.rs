@@ -14,6 +14,7 @@
 //! # }
 //! ```
 
+pub mod accounts;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -25,7 +26,9 @@ pub mod highlight;
 pub mod home;
 pub mod materials;
 pub mod middleware;
+pub mod orgs;
 pub mod pages;
+pub mod roster;
 pub mod scope;
 
 use std::future::Future;
@@ -80,6 +83,9 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(audit::audit_log))
         .route("/static/{version}/{file}", get(assets::serve))
         .merge(materials::routes())
+        .merge(orgs::routes())
+        .merge(roster::routes())
+        .merge(accounts::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

@@ -144,6 +144,17 @@ impl Browser {
             .expect("the server answers")
     }
 
+    /// Posts a multipart form (a file upload) as a page of this site would.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .header("origin", &self.base)
+            .multipart(form)
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
     /// Fills in the login form and submits it.
     pub async fn login(&self, account: &str, password: &str) -> reqwest::Response {
         let token = self.token("/login").await;
