@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the input readers and the normalizer of mingjing-review: runs each cargo-fuzz
+# Fuzzes the input readers and the normalizer of mingjing-review, and the roster reader: runs each cargo-fuzz
 # target in fuzz/ for a bounded time. Needs the nightly toolchain; installs cargo-fuzz
 # if it is missing.
 #
@@ -14,7 +14,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${FUZZ_SECONDS:-60}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(read_text read_docx)
+    targets=(read_text read_docx read_roster)
 fi
 
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
@@ -22,7 +22,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 
 cd "$root/fuzz"
-mkdir -p corpus/read_text corpus/read_docx
+mkdir -p corpus/read_text corpus/read_docx corpus/read_roster
 
 # The real material is the best start for the text reader; the fuzzer mutates it.
 example="$root/examples/material-2021-county.txt"

@@ -82,6 +82,16 @@ pub struct NewAccount<'a> {
     pub must_change_password: bool,
 }
 
+/// What an administrator may change about an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountChange<'a> {
+    pub display_name: &'a str,
+    pub phone: Option<&'a str>,
+    pub role: Role,
+    pub org_id: &'a str,
+    pub member_id: Option<&'a str>,
+}
+
 macro_rules! account_columns {
     () => {
         "id, login, phone, display_name, role, org_id, member_id, password_hash, must_change_password, \
@@ -178,6 +188,58 @@ impl Store {
         Ok(())
     }
 
+    /// Accounts whose organization lies in the subtree at `path`, optionally of one role, by login.
+    pub async fn accounts_under(&self, path: &str, role: Option<Role>) -> Result<Vec<Account>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.login, a.phone, a.display_name, a.role, a.org_id, a.member_id, a.password_hash, \
+             a.must_change_password, a.password_changed_at, a.failed_logins, a.locked_until, a.disabled \
+             FROM accounts a JOIN organizations o ON o.id = a.org_id \
+             WHERE o.path LIKE $1 AND ($2 IS NULL OR a.role = $2) ORDER BY a.login",
+        )
+        .bind(format!("{path}%"))
+        .bind(role.map(Role::code))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(account).collect()
+    }
+
+    /// Changes who an account is and what it may do (name, phone, role, organization, roster entry).
+    pub async fn update_account(&self, id: &str, change: &AccountChange<'_>) -> Result<Account, StoreError> {
+        let done = sqlx::query(
+            "UPDATE accounts SET display_name = $2, phone = $3, role = $4, org_id = $5, member_id = $6 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(change.display_name)
+        .bind(change.phone)
+        .bind(change.role.code())
+        .bind(change.org_id)
+        .bind(change.member_id)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.account(id).await
+    }
+
+    /// Disables or enables an account; disabling also ends its sessions, in the same transaction.
+    pub async fn set_disabled(&self, id: &str, disabled: bool) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE accounts SET disabled = $2 WHERE id = $1")
+            .bind(id)
+            .bind(i64::from(disabled))
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if disabled {
+            sqlx::query("UPDATE sessions SET revoked = 1 WHERE account_id = $1").bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Sets a new password hash; `must_change` marks it as an initial password.
     pub async fn set_password(&self, id: &str, hash: &str, must_change: bool, now: i64) -> Result<(), StoreError> {
         let done = sqlx::query(
@@ -233,6 +295,50 @@ mod tests {
 
             let twin = NewAccount { login: "lisi", ..new };
             assert!(matches!(store.create_account(&twin, 11).await, Err(StoreError::Duplicate(_))), "phone is unique");
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn accounts_are_listed_by_subtree_changed_and_disabled() {
+        each_backend(|store| async move {
+            let county = store.create_org(None, "示范县委", OrgKind::County, 0).await?;
+            let branch = store.create_org(Some(&county.id), "支部", OrgKind::Branch, 0).await?;
+            let make = |login, role, org_id| NewAccount {
+                login,
+                phone: None,
+                display_name: "某",
+                role,
+                org_id,
+                member_id: None,
+                password_hash: "h",
+                must_change_password: false,
+            };
+            let top = store.create_account(&make("top", Role::SystemAdmin, &county.id), 0).await?;
+            let low = store.create_account(&make("low", Role::Member, &branch.id), 0).await?;
+            let logins = |v: Vec<Account>| v.into_iter().map(|a| a.login).collect::<Vec<_>>();
+            assert_eq!(logins(store.accounts_under(&county.path, None).await?), vec!["low", "top"]);
+            assert_eq!(logins(store.accounts_under(&branch.path, None).await?), vec!["low"]);
+            assert_eq!(logins(store.accounts_under(&county.path, Some(Role::SystemAdmin)).await?), vec!["top"]);
+
+            let change = AccountChange {
+                display_name: "书记",
+                phone: Some("13900000000"),
+                role: Role::Secretary,
+                org_id: &branch.id,
+                member_id: None,
+            };
+            let changed = store.update_account(&low.id, &change).await?;
+            assert_eq!((changed.role, changed.phone.as_deref()), (Role::Secretary, Some("13900000000")));
+
+            store.create_session("t", &top.id, "c", 0, 100).await?;
+            store.set_disabled(&top.id, true).await?;
+            assert!(store.account(&top.id).await?.disabled);
+            assert!(store.session("t").await?.is_some_and(|s| s.revoked), "disabling ends the sessions");
+            store.set_disabled(&top.id, false).await?;
+            assert!(!store.account(&top.id).await?.disabled);
+            assert!(matches!(store.set_disabled("nobody", true).await, Err(StoreError::NotFound)));
             Ok(())
         })
         .await;

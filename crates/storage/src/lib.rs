@@ -15,6 +15,7 @@ mod materials;
 mod matters;
 mod orgs;
 mod references;
+mod roster;
 mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
@@ -25,7 +26,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use accounts::{Account, NewAccount, Role};
+pub use accounts::{Account, AccountChange, NewAccount, Role};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use campaigns::{Campaign, NewCampaign};
 pub use error::StoreError;
@@ -36,6 +37,8 @@ pub use materials::{
 pub use matters::MattersReport;
 pub use orgs::{Member, NewMember, Org, OrgKind, Standing};
 pub use references::ReferenceDocument;
+pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
+pub use roster::{IMPORT_DONE, IMPORT_EXPIRED, NewRosterImport, RosterImport};
 pub use sessions::Session;
 
 /// Which database is behind the store.

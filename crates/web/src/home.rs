@@ -37,6 +37,8 @@ pub struct HomePage<'a> {
     pub role: Role,
     pub role_label: &'static str,
     pub org_name: &'a str,
+    /// Where the secretary's roster is.
+    pub org_id: &'a str,
     pub campaigns: Vec<CampaignRow>,
     pub orgs: Vec<OrgRow>,
     pub member_count: usize,
@@ -61,6 +63,7 @@ pub(crate) async fn home(
         role,
         role_label: role.label(),
         org_name: &user.org.name,
+        org_id: &user.org.id,
         campaigns: Vec::new(),
         orgs: Vec::new(),
         member_count: 0,

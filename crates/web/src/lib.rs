@@ -14,6 +14,7 @@
 //! # }
 //! ```
 
+pub mod accounts;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -26,8 +27,10 @@ pub mod highlight;
 pub mod home;
 pub mod materials;
 pub mod middleware;
+pub mod orgs;
 pub mod pages;
 pub mod references;
+pub mod roster;
 pub mod scope;
 
 use std::future::Future;
@@ -85,6 +88,9 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{version}/{file}", get(assets::serve))
         .merge(materials::routes())
         .merge(references::routes())
+        .merge(orgs::routes())
+        .merge(roster::routes())
+        .merge(accounts::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

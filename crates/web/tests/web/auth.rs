@@ -368,7 +368,7 @@ async fn the_home_page_fits_the_role() {
         assert!(!superior.contains(&f.county.name), "only the subtree");
 
         let (_, admin) = app.signed_in("xitong").await.page("/").await;
-        assert!(admin.contains("账号管理功能将在后续版本中提供") && !admin.contains(&f.campaign.title));
+        assert!(admin.contains("href=\"/accounts\"") && !admin.contains(&f.campaign.title));
     })
     .await;
 }

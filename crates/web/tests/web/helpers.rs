@@ -160,7 +160,7 @@ impl Browser {
             .expect("the server answers")
     }
 
-    /// Posts a multipart form (an upload) as a page of this site would.
+    /// Posts a multipart form (a file upload) as a page of this site would.
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.base))

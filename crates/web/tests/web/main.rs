@@ -1,9 +1,12 @@
 //! The real server on a free loopback port, spoken to over HTTP.
 
+mod accounts;
 mod auth;
 mod editor;
 mod helpers;
 mod materials;
+mod orgs;
+mod roster;
 mod scope;
 
 use helpers::TestServer;
