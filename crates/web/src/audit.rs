@@ -101,6 +101,8 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "view_material" => "查看材料",
         "submit_material" => "提交材料",
         "export" => "导出",
+        "campaign.create" => "部署年度工作",
+        "campaign.update" => "修改年度工作",
         _ => return None,
     })
 }

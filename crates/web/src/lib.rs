@@ -17,6 +17,7 @@
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod clock;
 pub mod config;
 pub mod csrf;
@@ -80,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(audit::audit_log))
         .route("/static/{version}/{file}", get(assets::serve))
         .merge(materials::routes())
+        .merge(campaigns::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

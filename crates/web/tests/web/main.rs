@@ -1,6 +1,7 @@
 //! The real server on a free loopback port, spoken to over HTTP.
 
 mod auth;
+mod campaigns;
 mod helpers;
 mod materials;
 mod scope;
