@@ -28,7 +28,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use accounts::{Account, AccountChange, NewAccount, Role};
 pub use audit::{AuditEntry, NewAuditEntry};
-pub use campaigns::{Campaign, NewCampaign};
+pub use campaigns::{Campaign, NewCampaign, OrgProgress};
 pub use error::StoreError;
 pub use ids::new_id;
 pub use materials::{

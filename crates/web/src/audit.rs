@@ -121,6 +121,8 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "account.disable" => "停用账号",
         "account.enable" => "启用账号",
         "account.revoke_sessions" => "强制下线",
+        "campaign.create" => "部署年度工作",
+        "campaign.update" => "修改年度工作",
         _ => return None,
     })
 }

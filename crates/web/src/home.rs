@@ -8,6 +8,7 @@ use mingjing_storage::{Campaign, Org, Role};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
+use crate::campaigns::deadlines::{DeadlineView, beijing_day, deadlines};
 use crate::error::AppError;
 use crate::pages::{HtmxRequest, render};
 
@@ -19,6 +20,8 @@ pub struct CampaignRow {
     pub title: String,
     /// The material's status label and its badge's class, or `None` when not begun.
     pub status: Option<(&'static str, &'static str)>,
+    /// Each step's deadline with the days left.
+    pub deadlines: Vec<DeadlineView>,
 }
 
 /// One organization of a subtree, indented by its depth below the root (capped so the column stays readable at
@@ -58,6 +61,7 @@ pub(crate) async fn home(
     htmx: HtmxRequest,
 ) -> Result<Response, AppError> {
     let role = user.role();
+    let today = beijing_day(state.clock.now_ms());
     let mut page = HomePage {
         display_name: &user.account.display_name,
         role,
@@ -77,7 +81,7 @@ pub(crate) async fn home(
                     for campaign in campaigns {
                         let material = state.store.material_of(&campaign.id, member_id).await?;
                         let status = material.map(|m| (m.status.label(), badge(m.status)));
-                        page.campaigns.push(row(campaign, status));
+                        page.campaigns.push(row(campaign, status, today));
                     }
                 }
                 None => page.unlinked_member = true,
@@ -85,7 +89,8 @@ pub(crate) async fn home(
         }
         Role::Secretary => {
             page.member_count = state.store.members_of(&user.org.id).await?.len();
-            page.campaigns = state.store.campaigns_for(&user.org).await?.into_iter().map(|c| row(c, None)).collect();
+            page.campaigns =
+                state.store.campaigns_for(&user.org).await?.into_iter().map(|c| row(c, None, today)).collect();
         }
         Role::SuperiorAdmin => {
             let root_depth = depth(&user.org);
@@ -100,15 +105,17 @@ pub(crate) async fn home(
                     name: org.name,
                 })
                 .collect();
-            page.campaigns = state.store.campaigns_for(&user.org).await?.into_iter().map(|c| row(c, None)).collect();
+            page.campaigns =
+                state.store.campaigns_for(&user.org).await?.into_iter().map(|c| row(c, None, today)).collect();
         }
         Role::Auditor | Role::SystemAdmin => {}
     }
     render(&htmx, "首页", Some(&user.view()), &page)
 }
 
-fn row(campaign: Campaign, status: Option<(&'static str, &'static str)>) -> CampaignRow {
-    CampaignRow { id: campaign.id, year: campaign.year, title: campaign.title, status }
+fn row(campaign: Campaign, status: Option<(&'static str, &'static str)>, today: i64) -> CampaignRow {
+    let deadlines = deadlines(&campaign.definition, today);
+    CampaignRow { id: campaign.id, year: campaign.year, title: campaign.title, status, deadlines }
 }
 
 fn badge(status: mingjing_storage::MaterialStatus) -> &'static str {

@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod clock;
 pub mod config;
 pub mod copy_index;
@@ -91,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(orgs::routes())
         .merge(roster::routes())
         .merge(accounts::routes())
+        .merge(campaigns::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

@@ -7,7 +7,7 @@
 //! audit log as `access_denied`, so that probing shows up for the auditor. Pages that are refused by role rather
 //! than by id (the audit log for a member) answer 403: their existence is no secret.
 
-use mingjing_storage::{Material, NewAuditEntry, Org, Role, StoreError};
+use mingjing_storage::{Campaign, Material, NewAuditEntry, Org, Role, StoreError};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -75,6 +75,40 @@ impl<'a> Scope<'a> {
         } else {
             Err(self.refuse("material", id, "超出权限范围").await)
         }
+    }
+
+    /// The campaign `id`, if the user is a superior admin whose subtree holds the organization that opened it: the
+    /// campaigns they may edit.
+    pub async fn managed_campaign(&self, id: &str) -> Result<Campaign, AppError> {
+        let campaign = match self.state.store.campaign(id).await {
+            Ok(campaign) => campaign,
+            Err(StoreError::NotFound) => return Err(self.refuse("campaign", id, "不存在").await),
+            Err(e) => return Err(e.into()),
+        };
+        let opener = self.state.store.org(&campaign.org_id).await?;
+        if self.user.role() == Role::SuperiorAdmin && self.user.org.contains(&opener) {
+            Ok(campaign)
+        } else {
+            Err(self.refuse("campaign", id, "超出权限范围").await)
+        }
+    }
+
+    /// The campaign `id` and the organization whose progress in it the user may follow: a superior admin follows
+    /// the campaigns opened in their subtree (from the opening organization down) and those opened above them (from
+    /// their own organization down).
+    pub async fn followed_campaign(&self, id: &str) -> Result<(Campaign, Org), AppError> {
+        let campaign = match self.state.store.campaign(id).await {
+            Ok(campaign) => campaign,
+            Err(StoreError::NotFound) => return Err(self.refuse("campaign", id, "不存在").await),
+            Err(e) => return Err(e.into()),
+        };
+        let opener = self.state.store.org(&campaign.org_id).await?;
+        let root = match self.user.role() {
+            Role::SuperiorAdmin if self.user.org.contains(&opener) => opener,
+            Role::SuperiorAdmin if opener.contains(&self.user.org) => self.user.org.clone(),
+            _ => return Err(self.refuse("campaign", id, "超出权限范围").await),
+        };
+        Ok((campaign, root))
     }
 
     /// Records the refusal and gives the 404 to answer with; if the log cannot be written, the error says so.

@@ -2,9 +2,14 @@
 //! audience, the standards to compare against, readings, deadlines and the wording every
 //! material must contain. Built-in campaigns ship as TOML; users supply their own file.
 
+mod step;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use toml::value::Date;
+
+pub use step::{Step, days_from_civil, is_real_date};
 
 /// Who writes the material: aspect lists differ for members and the branch committee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -31,6 +36,9 @@ pub struct Aspect {
 #[serde(deny_unknown_fields)]
 pub struct Reading {
     pub title: String,
+    /// Where to find it (出版社, 报刊, 文件号); optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// The required aspects, per audience.
@@ -52,19 +60,22 @@ pub struct Campaign {
     pub year: u16,
     pub name: String,
     /// Title of the superior's notice, which materials cite and so is never copying.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice_title: Option<String>,
     /// The standards to compare against (四个对照 …).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub standards: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub readings: Vec<Reading>,
-    /// Step name → date (`materials = 2022-01-10`).
+    /// Step code ([`Step::code`]) → date (`materials = 2022-01-10`); see [`Campaign::deadline`].
     #[serde(default)]
     pub deadlines: BTreeMap<String, toml::value::Datetime>,
     /// Wording every material must contain (names of the theory, of documents…).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mandated_phrases: Vec<String>,
+    /// The audiences whose material must include the 有关事项报告 (`["committee"]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matters_report: Vec<Audience>,
     pub aspects: Aspects,
 }
 
@@ -137,7 +148,24 @@ impl Campaign {
                 return Err(CampaignError::Invalid("检视方面的标题不能为空".into()));
             }
         }
+        step::check_deadlines(&self.deadlines)?;
         Ok(())
+    }
+
+    /// The deadline of a step, if the campaign sets one. A definition that passed
+    /// [`Campaign::from_toml`] holds only plain dates.
+    pub fn deadline(&self, step: Step) -> Option<Date> {
+        self.deadlines.get(step.code()).and_then(|value| step::date_of(step, value).ok())
+    }
+
+    /// Every deadline the campaign sets, in the order the steps happen.
+    pub fn step_deadlines(&self) -> Vec<(Step, Date)> {
+        Step::ALL.into_iter().filter_map(|step| self.deadline(step).map(|date| (step, date))).collect()
+    }
+
+    /// Whether an audience's material must include the 有关事项报告.
+    pub fn requires_matters_report(&self, audience: Audience) -> bool {
+        self.matters_report.contains(&audience)
     }
 
     /// The aspects required of an audience; a campaign that lists none for the
@@ -183,6 +211,68 @@ mod tests {
         assert_eq!(count("2021-annual"), Some(7));
         assert_eq!(count("2022-annual"), Some(6));
         assert_eq!(count("2025-annual"), Some(6));
+    }
+
+    #[test]
+    fn every_builtin_round_trips_through_toml() {
+        for id in Campaign::builtin_ids() {
+            let campaign = Campaign::builtin(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+            let text = toml::to_string(&campaign).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(Campaign::from_toml(&text), Ok(campaign), "{id}:\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_full_definition_round_trips_through_toml() {
+        let text = r#"
+            id = "2026-county"
+            year = 2026
+            name = "2026年度组织生活会"
+            notice_title = "关于召开2026年度组织生活会的通知"
+            standards = ["党中央和总书记的要求", "合格党员标准"]
+            mandated_phrases = ["党的二十届四中全会精神"]
+            matters_report = ["committee"]
+            [[readings]]
+            title = "习近平新时代中国特色社会主义思想学习纲要"
+            source = "学习出版社"
+            [[readings]]
+            title = "中国共产党章程"
+            [deadlines]
+            talks = 2027-01-10
+            materials = 2027-01-15
+            meeting = 2027-01-25
+            appraisal = 2027-01-25
+            report = 2027-02-05
+            [[aspects.member]]
+            title = "政治纪律"
+            keywords = ["两个维护"]
+        "#;
+        let campaign = Campaign::from_toml(text).expect("valid");
+        assert!(campaign.requires_matters_report(Audience::Committee));
+        assert!(!campaign.requires_matters_report(Audience::Member));
+        assert_eq!(campaign.readings[0].source.as_deref(), Some("学习出版社"));
+        let steps: Vec<Step> = campaign.step_deadlines().into_iter().map(|(s, _)| s).collect();
+        assert_eq!(steps, Step::ALL.to_vec(), "in the order the steps happen");
+        let again = toml::to_string(&campaign).expect("serializes");
+        assert_eq!(Campaign::from_toml(&again), Ok(campaign));
+    }
+
+    #[test]
+    fn deadlines_must_be_known_steps_real_dates_and_in_order() {
+        let with = |deadlines: &str| {
+            Campaign::from_toml(&format!(
+                "id = \"x\"\nyear = 2025\nname = \"n\"\n[deadlines]\n{deadlines}\n[[aspects.member]]\ntitle = \"政治\"\n"
+            ))
+        };
+        assert!(with("materials = 2026-01-20\nmeeting = 2026-01-20").is_ok(), "the same day is fine");
+        let err = with("materials = 2026-01-25\nmeeting = 2026-01-20").unwrap_err().to_string();
+        assert!(err.contains("对照检查材料的截止日期（2026-01-25）不能晚于组织生活会"), "{err}");
+        let err = with("meting = 2026-01-20").unwrap_err().to_string();
+        assert!(err.contains("没有名为“meting”的步骤"), "{err}");
+        assert!(with("meeting = 2026-02-30").is_err(), "the TOML reader itself refuses impossible dates");
+        let err = with("meeting = 2026-01-20T09:00:00").unwrap_err().to_string();
+        assert!(err.contains("应是一个日期"), "{err}");
+        assert!(with("report = 2026-01-01\nappraisal = 2026-01-02").is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod accounts;
 mod auth;
 mod editor;
+mod campaigns;
 mod helpers;
 mod materials;
 mod orgs;
