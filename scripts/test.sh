@@ -17,3 +17,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== cargo test"
 cargo test --workspace --locked
+
+# Slow suite (about a minute, plus chromium's install on a fresh machine): the whole
+# material path and a roster import in headless Chromium, screenshots in ./screenshots.
+echo "== browser test (slow)"
+bash scripts/e2e.sh

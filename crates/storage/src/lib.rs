@@ -36,8 +36,8 @@ pub use materials::{
 };
 pub use matters::MattersReport;
 pub use orgs::{Member, NewMember, Org, OrgKind, Standing};
-pub use references::ReferenceDocument;
 pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
+pub use references::ReferenceDocument;
 pub use roster::{IMPORT_DONE, IMPORT_EXPIRED, NewRosterImport, RosterImport};
 pub use sessions::Session;
 

@@ -102,6 +102,8 @@ pub struct VersionInfo {
     pub created_by: String,
     pub created_at: i64,
     pub autosaved: bool,
+    /// The editor page an autosave came from.
+    pub editor: Option<String>,
     /// Length of the body (chars on PostgreSQL and SQLite alike: `length` counts characters).
     pub chars: i64,
 }
@@ -170,7 +172,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        insert_version(&mut tx, &id, 1, body, by, now, false).await?;
+        insert_version(&mut tx, &id, 1, body, by, now, None).await?;
         tx.commit().await?;
         self.material(&id).await
     }
@@ -221,7 +223,7 @@ impl Store {
         by: &str,
         now: i64,
     ) -> Result<Material, StoreError> {
-        self.write_material(id, seen, body, by, now, false).await
+        self.write_material(id, seen, body, by, now, None).await
     }
 
     /// Saves a draft the editor sent on its own. The version still moves on, so another
@@ -233,9 +235,10 @@ impl Store {
         seen: i64,
         body: &str,
         by: &str,
+        editor: &str,
         now: i64,
     ) -> Result<Material, StoreError> {
-        self.write_material(id, seen, body, by, now, true).await
+        self.write_material(id, seen, body, by, now, Some(editor)).await
     }
 
     async fn write_material(
@@ -245,8 +248,9 @@ impl Store {
         body: &str,
         by: &str,
         now: i64,
-        autosaved: bool,
+        autosave_from: Option<&str>,
     ) -> Result<Material, StoreError> {
+        let autosaved = autosave_from.is_some();
         let mut tx = self.pool().begin().await?;
         let updated = sqlx::query(
             "UPDATE materials SET version = version + 1, updated_at = $3 \
@@ -268,7 +272,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        insert_version(&mut tx, id, seen + 1, body, by, now, autosaved).await?;
+        insert_version(&mut tx, id, seen + 1, body, by, now, autosave_from).await?;
         tx.commit().await?;
         self.material(id).await
     }
@@ -302,7 +306,7 @@ impl Store {
     /// Every kept version of a material, newest first, without their bodies.
     pub async fn versions_of(&self, id: &str) -> Result<Vec<VersionInfo>, StoreError> {
         let rows = sqlx::query(
-            "SELECT version, created_by, created_at, autosaved, length(body) AS size FROM material_versions \
+            "SELECT version, created_by, created_at, autosaved, editor, length(body) AS size FROM material_versions \
              WHERE material_id = $1 ORDER BY version DESC",
         )
         .bind(id)
@@ -315,6 +319,7 @@ impl Store {
                     created_by: row.try_get("created_by")?,
                     created_at: row.try_get("created_at")?,
                     autosaved: crate::flag(row.try_get("autosaved")?),
+                    editor: row.try_get("editor")?,
                     chars: row.try_get("size")?,
                 })
             })
@@ -555,18 +560,19 @@ async fn insert_version(
     body: &str,
     by: &str,
     now: i64,
-    autosaved: bool,
+    autosave_from: Option<&str>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO material_versions (material_id, version, body, created_by, created_at, autosaved) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO material_versions (material_id, version, body, created_by, created_at, autosaved, editor) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id)
     .bind(version)
     .bind(body)
     .bind(by)
     .bind(now)
-    .bind(i64::from(autosaved))
+    .bind(i64::from(autosave_from.is_some()))
+    .bind(autosave_from)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -669,14 +675,17 @@ mod tests {
         each_backend(|store| async move {
             let (campaign, member, account) = setup(&store).await?;
             let m = store.start_material(&campaign, &member, "member", "初稿", &account, 1).await?;
-            let m = store.autosave_material(&m.id, 1, "初稿加一句", &account, 2).await?;
-            let m = store.autosave_material(&m.id, 2, "初稿加两句", &account, 3).await?;
+            let m = store.autosave_material(&m.id, 1, "初稿加一句", &account, "tab", 2).await?;
+            let m = store.autosave_material(&m.id, 2, "初稿加两句", &account, "tab", 3).await?;
             assert_eq!(m.version, 3, "every autosave moves the version on, so older tabs are refused");
             let kept: Vec<(i64, bool)> =
                 store.versions_of(&m.id).await?.iter().map(|v| (v.version, v.autosaved)).collect();
             assert_eq!(kept, vec![(3, true), (1, false)]);
             // Another tab still showing version 2 must not overwrite version 3.
-            assert!(matches!(store.autosave_material(&m.id, 2, "旧页面", &account, 4).await, Err(StoreError::Stale)));
+            assert!(matches!(
+                store.autosave_material(&m.id, 2, "旧页面", &account, "tab", 4).await,
+                Err(StoreError::Stale)
+            ));
             let m = store.submit_material(&m.id, 3, 5).await?;
             store
                 .decide_material(
@@ -686,7 +695,7 @@ mod tests {
                     6,
                 )
                 .await?;
-            let m = store.autosave_material(&m.id, 3, "修改中", &account, 7).await?;
+            let m = store.autosave_material(&m.id, 3, "修改中", &account, "tab", 7).await?;
             assert_eq!(store.material_version(&m.id, 3).await?.body, "初稿加两句", "the submitted version stays");
             assert_eq!(store.material_version(&m.id, 4).await?.body, "修改中");
             let sizes: Vec<i64> = store.versions_of(&m.id).await?.iter().map(|v| v.chars).collect();

@@ -4,6 +4,8 @@
 -- Kept identical to the other backend's file except for the integer type names.
 
 ALTER TABLE material_versions ADD COLUMN autosaved BIGINT NOT NULL DEFAULT 0;
+-- The editor page (one per tab) an autosave came from: its own later save is no conflict.
+ALTER TABLE material_versions ADD COLUMN editor TEXT;
 
 CREATE TABLE matters_reports (
     id          TEXT PRIMARY KEY,

@@ -72,6 +72,8 @@ struct EditorPage {
     leading_cadre: bool,
     uploaded: bool,
     conflict: Option<String>,
+    /// This rendering's own id: its autosaves never conflict with its own saves.
+    editor_id: String,
     csrf: String,
 }
 
@@ -202,6 +204,7 @@ async fn editor(
         leading_cadre: member.leading_cadre,
         uploaded: shown.uploaded,
         conflict: shown.conflict,
+        editor_id: mingjing_storage::new_id(),
         csrf: user.csrf.as_str().to_owned(),
     })
 }
@@ -214,6 +217,8 @@ fn block(name: &str, label: &str, hint: &'static str, text: &str, rows: usize) -
 struct Posted {
     csrf: String,
     version: i64,
+    /// The editor page's id, for telling its own autosaves from another tab's.
+    editor: String,
     action: String,
     mode: &'static str,
     body: String,
@@ -235,11 +240,12 @@ fn posted(fields: Vec<(String, String)>, campaign: &Campaign) -> Result<Posted, 
     let csrf = take(&mut map, "csrf");
     let version = take(&mut map, "version").trim().parse().unwrap_or(0);
     let action = take(&mut map, "action");
+    let editor: String = take(&mut map, "editor").chars().take(64).collect();
     let mode = take(&mut map, "mode");
     // A form without a mode is the plain one (a script, an old page): its text is `body`.
     if mode == "text" || (mode.is_empty() && map.contains_key("body")) {
         let body = take(&mut map, "body").replace("\r\n", "\n");
-        return Ok(Posted { csrf, version, action, mode: "text", body });
+        return Ok(Posted { csrf, version, editor, action, mode: "text", body });
     }
     let def = definition(&campaign.definition)?;
     let mut draft = Draft::empty(&def, Audience::Member);
@@ -257,7 +263,7 @@ fn posted(fields: Vec<(String, String)>, campaign: &Campaign) -> Result<Posted, 
     draft.causes = take(&mut map, "causes");
     draft.measures = take(&mut map, "measures");
     let body = draft.compose().replace("\r\n", "\n");
-    Ok(Posted { csrf, version, action, mode: "blocks", body })
+    Ok(Posted { csrf, version, editor, action, mode: "blocks", body })
 }
 
 /// POST /campaigns/{id}/material: save, autosave or submit.
@@ -272,7 +278,8 @@ pub(super) async fn save_material(
     let form = posted(fields, &campaign)?;
     require_csrf(&user, &form.csrf)?;
     let autosave = form.action == "autosave";
-    let saved = match write_draft(&state, &user, &campaign, &member, form.version, &form.body, autosave).await {
+    let write = Write { seen: form.version, body: &form.body, editor: &form.editor, autosave };
+    let saved = match write_draft(&state, &user, &campaign, &member, write).await {
         Ok(saved) => saved,
         Err(Written::Lost(current)) if autosave => return Err(autosave_conflict(current.as_ref())),
         Err(Written::Lost(current)) => {
@@ -365,30 +372,63 @@ impl From<StoreError> for Written {
     }
 }
 
+/// One write of the editor: the text, the version the page showed, and which page sent it.
+#[derive(Debug, Clone, Copy)]
+struct Write<'a> {
+    seen: i64,
+    body: &'a str,
+    /// The editor page's own id (one per rendered page, so one per tab).
+    editor: &'a str,
+    autosave: bool,
+}
+
 /// Saves a draft: starts the material on the first save, else adds a version guarded by
-/// the version the page was showing.
+/// the version the page was showing. The page's own autosaves, still in flight when the
+/// member pressed save, are not another tab: the save goes over them instead of failing.
 async fn write_draft(
     state: &AppState,
     user: &CurrentUser,
     campaign: &Campaign,
     member: &Member,
-    seen: i64,
-    body: &str,
-    autosave: bool,
+    write: Write<'_>,
 ) -> Result<Material, Written> {
-    let now = state.clock.now_ms();
-    let store = &state.store;
+    match write_once(state, user, campaign, member, write).await {
+        Err(Written::Lost(Some(current))) if own_autosaves_since(state, &current, &write).await? => {
+            write_once(state, user, campaign, member, Write { seen: current.version, ..write }).await
+        }
+        other => other,
+    }
+}
+
+/// Whether every kept version after the one the page saw is an autosave from that page.
+async fn own_autosaves_since(state: &AppState, current: &Material, write: &Write<'_>) -> Result<bool, Written> {
+    if write.editor.is_empty() || write.seen == 0 || !current.status.editable() || current.version <= write.seen {
+        return Ok(false);
+    }
+    let versions = state.store.versions_of(&current.id).await?;
+    let newer: Vec<_> = versions.iter().filter(|v| v.version > write.seen).collect();
+    // Autosaves collapse into the latest, so the page's own run leaves one kept row.
+    Ok(newer.iter().any(|v| v.version == current.version)
+        && newer.iter().all(|v| v.autosaved && v.editor.as_deref() == Some(write.editor)))
+}
+
+async fn write_once(
+    state: &AppState,
+    user: &CurrentUser,
+    campaign: &Campaign,
+    member: &Member,
+    write: Write<'_>,
+) -> Result<Material, Written> {
+    let (now, store, by) = (state.clock.now_ms(), &state.store, &user.account.id);
+    let Write { seen, body, editor, autosave } = write;
     let result = match store.material_of(&campaign.id, &member.id).await? {
         None if seen == 0 => {
-            let by = &user.account.id;
             store.retrying(|| store.start_material(&campaign.id, &member.id, "member", body, by, now)).await
         }
         None => Err(StoreError::Stale),
         Some(m) if seen == 0 => Err(StoreError::Stale.or_state(&m)),
-        Some(m) if autosave => {
-            store.retrying(|| store.autosave_material(&m.id, seen, body, &user.account.id, now)).await
-        }
-        Some(m) => store.retrying(|| store.save_material(&m.id, seen, body, &user.account.id, now)).await,
+        Some(m) if autosave => store.retrying(|| store.autosave_material(&m.id, seen, body, by, editor, now)).await,
+        Some(m) => store.retrying(|| store.save_material(&m.id, seen, body, by, now)).await,
     };
     match result {
         Ok(material) => Ok(material),
@@ -439,10 +479,11 @@ pub(super) async fn upload_material(
         file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| AppError::BadRequest("请选择要上传的文件".into()))?;
     let source = input::read(&name, &bytes).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let body = source.text().replace("\r\n", "\n");
-    match write_draft(&state, &user, &campaign, &member, version, &body, false).await {
+    let write = Write { seen: version, body: &body, editor: "", autosave: false };
+    match write_draft(&state, &user, &campaign, &member, write).await {
         Ok(_) => {}
         Err(Written::Lost(current)) => {
-            let form = Posted { csrf, version, action: "save".into(), mode: "blocks", body };
+            let form = Posted { csrf, version, editor: String::new(), action: "save".into(), mode: "blocks", body };
             return conflict_page(&state, &htmx, &user, &campaign, &member, current.as_ref(), form).await;
         }
         Err(Written::Failed(e)) => return Err(e),

@@ -177,6 +177,54 @@ async fn autosave_moves_the_version_and_a_stale_tab_loses_nothing() {
             )
             .await;
         assert_eq!(overwrite.status(), StatusCode::SEE_OTHER);
+        // A page's own autosave, still in flight when its save button is pressed, is no conflict;
+        // the same race from another page is one.
+        let autosave = |seen: &'static str, editor: &'static str| {
+            member
+                .client()
+                .post(app.base.clone() + &page + "/material")
+                .header("hx-request", "true")
+                .header("origin", app.base.clone())
+                .form(&[
+                    ("csrf", token.as_str()),
+                    ("version", seen),
+                    ("mode", "text"),
+                    ("body", "自动保存的内容"),
+                    ("action", "autosave"),
+                    ("editor", editor),
+                ])
+                .send()
+        };
+        assert_eq!(autosave("4", "page-a").await.expect("autosave").status(), StatusCode::OK);
+        let own = member
+            .post(
+                &format!("{page}/material"),
+                &[
+                    ("csrf", &token),
+                    ("version", "4"),
+                    ("mode", "text"),
+                    ("body", "页面 A 的定稿"),
+                    ("action", "save"),
+                    ("editor", "page-a"),
+                ],
+            )
+            .await;
+        assert_eq!(own.status(), StatusCode::SEE_OTHER, "the page's own autosave does not block its save");
+        assert_eq!(autosave("6", "page-a").await.expect("autosave").status(), StatusCode::OK);
+        let other = member
+            .post(
+                &format!("{page}/material"),
+                &[
+                    ("csrf", &token),
+                    ("version", "6"),
+                    ("mode", "text"),
+                    ("body", "页面 B"),
+                    ("action", "save"),
+                    ("editor", "page-b"),
+                ],
+            )
+            .await;
+        assert_eq!(other.status(), StatusCode::CONFLICT, "another page's autosave does");
         let (status, versions) = member.page(&format!("/materials/{}/versions", material.id)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(

@@ -2,8 +2,8 @@
 
 mod accounts;
 mod auth;
-mod editor;
 mod campaigns;
+mod editor;
 mod helpers;
 mod materials;
 mod orgs;
