@@ -101,6 +101,8 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "view_material" => "查看材料",
         "submit_material" => "提交材料",
         "upload_material" => "上传材料",
+        "save_material" => "保存材料草稿",
+        "autosave_material" => "自动保存材料草稿",
         "decide_material" => "审核材料",
         "view_matters" => "查看有关事项报告",
         "save_matters" => "填写有关事项报告",

@@ -287,6 +287,9 @@ pub(super) async fn save_material(
         }
         Err(Written::Failed(e)) => return Err(e),
     };
+    // Every write is in the audit log, autosaves included: they are what survives a crash.
+    let action = if autosave { "autosave_material" } else { "save_material" };
+    user.audit(&state, action, Some(&saved.id), "ok", &format!("第 {} 稿", saved.version)).await?;
     if autosave {
         return Ok(autosaved(&state, &saved));
     }

@@ -225,6 +225,8 @@ async fn autosave_moves_the_version_and_a_stale_tab_loses_nothing() {
             )
             .await;
         assert_eq!(other.status(), StatusCode::CONFLICT, "another page's autosave does");
+        assert!(app.audit("autosave_material").await.len() >= 3, "autosaves are writes, and audited");
+        assert!(!app.audit("save_material").await.is_empty(), "so are saves");
         let (status, versions) = member.page(&format!("/materials/{}/versions", material.id)).await;
         assert_eq!(status, StatusCode::OK);
         assert!(
