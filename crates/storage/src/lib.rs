@@ -89,8 +89,9 @@ impl Store {
         };
         let options = AnyConnectOptions::from_str(&url).map_err(StoreError::Connect)?;
         let pool = AnyPoolOptions::new()
-            // One writer at a time is all SQLite does; a small pool avoids lock churn.
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            // WAL lets readers run side by side while one writes; more than a few
+            // connections only adds contention for the single writer's lock.
+            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _| {
                 Box::pin(async move {

@@ -193,7 +193,7 @@ pub(super) async fn material_page(
     let body = state.store.material_version(&material.id, version).await.map_err(|_| AppError::NotFound)?.body;
     let stored = state.store.review_of(&material.id, version).await?;
     let review: Option<Review> = stored.and_then(|s| serde_json::from_str(&s.report).ok());
-    let names = source_names(&state, review.as_ref()).await;
+    let names = source_names(&state, &material.campaign_id, review.as_ref()).await;
     let (returned_comment, notes) = notes_on(&state, &material, version).await?;
     let marks = review.as_ref().map(|r| marks(r, &names)).unwrap_or_default();
     let paragraphs = marked_paragraphs(&body, &marks)
@@ -242,10 +242,13 @@ async fn notes_on(
     Ok((Some(last.comment), state.store.notes_of(&last.id).await?))
 }
 
-/// Source ids turned into the names a reviewer knows.
-async fn source_names(state: &AppState, review: Option<&Review>) -> HashMap<String, String> {
+/// Source ids turned into the names a reviewer knows: one query for every colleague's
+/// material of the campaign, one per template (a handful at most).
+async fn source_names(state: &AppState, campaign_id: &str, review: Option<&Review>) -> HashMap<String, String> {
     let mut names = HashMap::new();
-    let Some(copy) = review.and_then(|r| r.copy.as_ref()) else { return names };
+    let Some(copy) = review.and_then(|r| r.copy.as_ref()).filter(|c| !c.copies.is_empty()) else { return names };
+    let authors: HashMap<String, String> =
+        state.store.author_names(campaign_id).await.unwrap_or_default().into_iter().collect();
     for c in &copy.copies {
         if names.contains_key(&c.source) {
             continue;
@@ -255,13 +258,7 @@ async fn source_names(state: &AppState, review: Option<&Review>) -> HashMap<Stri
                 Ok(t) => format!("参考范文《{}》", t.title),
                 Err(_) => "一篇已删除的参考范文".to_owned(),
             },
-            None => match state.store.material(&c.source).await {
-                Ok(m) => match state.store.member(&m.member_id).await {
-                    Ok(member) => format!("{}的材料", member.name),
-                    Err(_) => "另一份材料".to_owned(),
-                },
-                Err(_) => "另一份材料".to_owned(),
-            },
+            None => authors.get(&c.source).map_or_else(|| "另一份材料".to_owned(), |name| format!("{name}的材料")),
         };
         names.insert(c.source.clone(), name);
     }
