@@ -34,6 +34,7 @@ pub struct AuditEntry {
 
 impl Store {
     pub async fn append_audit(&self, entry: &NewAuditEntry<'_>) -> Result<(), StoreError> {
+        let _turn = self.small_write_turn().await;
         sqlx::query(
             "INSERT INTO audit_log (id, at, account_id, action, target, source_ip, outcome, detail) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

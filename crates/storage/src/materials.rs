@@ -742,7 +742,7 @@ mod tests {
             assert_eq!(back[1].note, "写具体");
             let corpus = store.corpus_versions(&campaign).await?;
             assert_eq!(corpus, vec![(m.id.clone(), member.clone(), 1)]);
-            assert_eq!(store.author_names(&campaign).await?, vec![(m.id.clone(), "张三".to_owned())]);
+            assert_eq!(store.author_names(&campaign).await?, vec![(m.id.clone(), "李红".to_owned())]);
             Ok(())
         })
         .await;

@@ -73,6 +73,7 @@ impl Store {
 
     /// Marks activity, which pushes the idle timeout back.
     pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<(), StoreError> {
+        let _turn = self.small_write_turn().await;
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
             .bind(token_hash)
             .bind(now)
