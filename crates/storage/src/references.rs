@@ -107,6 +107,16 @@ impl Store {
         Ok(ids)
     }
 
+    /// A template's title alone: a review page names its sources on every view.
+    pub async fn reference_title(&self, id: &str) -> Result<String, StoreError> {
+        let row = sqlx::query("SELECT title FROM reference_documents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(row.try_get("title")?)
+    }
+
     pub async fn reference_document(&self, id: &str) -> Result<ReferenceDocument, StoreError> {
         let row = sqlx::query("SELECT id, org_id, title, body, created_at FROM reference_documents WHERE id = $1")
             .bind(id)
@@ -135,6 +145,7 @@ mod tests {
             let titles: Vec<String> = store.templates_for(&branch.path).await?.into_iter().map(|t| t.title).collect();
             assert_eq!(titles, vec!["网上范文", "甲党委样稿"]);
             assert_eq!(store.template_ids_for(&branch.path).await?.len(), 2);
+            assert_eq!(store.reference_title(&mine).await?, "网上范文");
             // A campaign opened by the county checks against every template inside it.
             assert_eq!(store.template_ids_for(&county.path).await?.len(), 3);
             assert!(store.remove_template(&b.id, &mine).await.is_err(), "only the owner removes it");

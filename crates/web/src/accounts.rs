@@ -13,6 +13,7 @@ use mingjing_storage::{Account, AccountChange, Member, NewAccount, Org, Role, St
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, require_csrf};
+use crate::csrf::TokenForm;
 use crate::pages::{HtmxRequest, render};
 use crate::{AppError, AppState};
 
@@ -354,17 +355,12 @@ async fn change(
     Ok(Redirect::to(&format!("/accounts/{}", account.id)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn reset_password(
     State(state): State<AppState>,
     htmx: HtmxRequest,
     user: CurrentUser,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     require_csrf(&user, &form.csrf)?;
     let (account, _) = account_in_scope(&state, &user, &id).await?;
@@ -407,7 +403,7 @@ async fn disable(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     set_disabled(&state, &user, &id, &form.csrf, true).await
 }
@@ -416,7 +412,7 @@ async fn enable(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     set_disabled(&state, &user, &id, &form.csrf, false).await
 }
@@ -425,7 +421,7 @@ async fn revoke_sessions(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     require_csrf(&user, &form.csrf)?;
     let (account, _) = account_in_scope(&state, &user, &id).await?;

@@ -17,6 +17,12 @@ use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
 
+/// The form of a button that carries nothing but the page's token (delete, disable…).
+#[derive(Debug, serde::Deserialize)]
+pub struct TokenForm {
+    pub csrf: String,
+}
+
 /// The form field every state-changing form carries its token in.
 pub const FORM_FIELD: &str = "csrf";
 /// The cookie holding the token of forms shown before sign-in.

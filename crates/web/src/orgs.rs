@@ -12,6 +12,7 @@ use mingjing_storage::{Member, MemberDetails, NewMember, Org, OrgKind, Role, Sta
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, require_csrf};
+use crate::csrf::TokenForm;
 use crate::pages::{HtmxRequest, render};
 use crate::scope::Scope;
 use crate::{AppError, AppState};
@@ -276,16 +277,11 @@ async fn move_org(
     Ok(Redirect::to(&format!("/orgs/{}", org.id)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
 async fn dissolve(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     require_csrf(&user, &form.csrf)?;
     require_roster_keeper(&state, &user, "orgs").await?;

@@ -9,9 +9,9 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use mingjing_review::input;
 use mingjing_storage::Role;
-use serde::Deserialize;
 
 use crate::auth::{CurrentUser, require_csrf};
+use crate::csrf::TokenForm;
 use crate::pages::{HtmxRequest, render};
 use crate::{AppError, AppState};
 
@@ -116,16 +116,11 @@ async fn upload_template(
     Ok(Redirect::to("/templates").into_response())
 }
 
-#[derive(Debug, Deserialize)]
-struct DeleteForm {
-    csrf: String,
-}
-
 async fn delete_template(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Form(form): Form<DeleteForm>,
+    Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     superior(&user)?;
     require_csrf(&user, &form.csrf)?;

@@ -299,17 +299,14 @@ pub(super) async fn save_material(
         }
         submit(&state, &user, &saved).await?;
     }
-    let mode = if form.mode == "text" { "?mode=text" } else { "" };
-    Ok(Redirect::to(&format!("/campaigns/{id}{}", mine(&user, mode))).into_response())
-}
-
-/// The query that brings a secretary (who is also a member) back to their own editor.
-fn mine(user: &CurrentUser, mode: &str) -> String {
-    match (user.role(), mode) {
-        (Role::Member, m) => m.to_owned(),
-        (_, "") => "?mode=blocks".to_owned(),
-        (_, m) => m.to_owned(),
-    }
+    // A reviewer's own campaign page is the branch list, so they come back to their
+    // editor by its mode; a member's campaign page is the editor itself.
+    let query = match (form.mode, user.role()) {
+        ("text", _) => "?mode=text",
+        (_, Role::Member) => "",
+        _ => "?mode=blocks",
+    };
+    Ok(Redirect::to(&format!("/campaigns/{id}{query}")).into_response())
 }
 
 /// The autosave answer: a status line, and the new version for the form's hidden field.
@@ -429,7 +426,7 @@ async fn write_once(
             store.retrying(|| store.start_material(&campaign.id, &member.id, "member", body, by, now)).await
         }
         None => Err(StoreError::Stale),
-        Some(m) if seen == 0 => Err(StoreError::Stale.or_state(&m)),
+        Some(m) if seen == 0 => Err(already_started(&m)),
         Some(m) if autosave => store.retrying(|| store.autosave_material(&m.id, seen, body, by, editor, now)).await,
         Some(m) => store.retrying(|| store.save_material(&m.id, seen, body, by, now)).await,
     };
@@ -442,14 +439,10 @@ async fn write_once(
     }
 }
 
-trait OrState {
-    fn or_state(self, material: &Material) -> StoreError;
-}
-
-impl OrState for StoreError {
-    fn or_state(self, material: &Material) -> StoreError {
-        if material.status.editable() { self } else { StoreError::State(material.status.code().into()) }
-    }
+/// Why a first save (version 0) cannot start a material that already exists: another
+/// tab started it, or it is past editing.
+fn already_started(material: &Material) -> StoreError {
+    if material.status.editable() { StoreError::Stale } else { StoreError::State(material.status.code().into()) }
 }
 
 /// POST /campaigns/{id}/upload: a .docx or .txt becomes a new draft version, shown split

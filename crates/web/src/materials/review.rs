@@ -254,8 +254,8 @@ async fn source_names(state: &AppState, campaign_id: &str, review: Option<&Revie
             continue;
         }
         let name = match template_id(&c.source) {
-            Some(template) => match state.store.reference_document(template).await {
-                Ok(t) => format!("参考范文《{}》", t.title),
+            Some(template) => match state.store.reference_title(template).await {
+                Ok(title) => format!("参考范文《{title}》"),
                 Err(_) => "一篇已删除的参考范文".to_owned(),
             },
             None => authors.get(&c.source).map_or_else(|| "另一份材料".to_owned(), |name| format!("{name}的材料")),
