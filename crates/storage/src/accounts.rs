@@ -99,7 +99,7 @@ macro_rules! account_columns {
     };
 }
 
-fn account(row: &AnyRow) -> Result<Account, StoreError> {
+pub(crate) fn account(row: &AnyRow) -> Result<Account, StoreError> {
     let role: String = row.try_get("role")?;
     Ok(Account {
         id: row.try_get("id")?,

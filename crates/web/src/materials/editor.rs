@@ -16,7 +16,7 @@ use mingjing_review::{Audience, Draft, Review};
 use mingjing_storage::{Campaign, Material, MaterialStatus, Member, Role, StoreError, StoredReview};
 use serde::Deserialize;
 
-use super::{campaign_in_reach, definition, writer};
+use super::{campaign_in_reach, definition, files_matters_report, writer};
 use crate::auth::{CurrentUser, require_csrf};
 use crate::pages::{HtmxRequest, render};
 use crate::{AppError, AppState};
@@ -69,7 +69,8 @@ struct EditorPage {
     others: Vec<OtherView>,
     tail: Vec<BlockView>,
     body: String,
-    leading_cadre: bool,
+    /// The member files the 有关事项报告 in this campaign.
+    files_matters: bool,
     uploaded: bool,
     conflict: Option<String>,
     /// This rendering's own id: its autosaves never conflict with its own saves.
@@ -201,7 +202,7 @@ async fn editor(
             block("measures", "整改措施", "针对上面的问题逐条写出措施，写明怎么改、何时改到位", &draft.measures, 6),
         ],
         body: shown.body,
-        leading_cadre: member.leading_cadre,
+        files_matters: files_matters_report(&def, member).is_ok(),
         uploaded: shown.uploaded,
         conflict: shown.conflict,
         editor_id: mingjing_storage::new_id(),

@@ -357,6 +357,23 @@ async fn the_matters_report_is_for_leading_cadres_and_their_reviewers_only() {
             assert!(!html.contains("新购住房"), "{login} must not read it");
         }
         assert!(app.audit("view_matters").await.iter().any(|e| e.outcome == "ok"), "reads are audited");
+
+        // A year whose notice leaves the report out: not even a leading cadre files one.
+        let mut without = mingjing_review::Campaign::builtin("2021-county").expect("built in");
+        without.matters_report.clear();
+        let definition = toml::to_string(&without).expect("toml");
+        let new =
+            NewCampaign {
+                org_id: &f.county.id, year: 2022, title: "不要求报告", notice: "", definition: &definition
+            };
+        let other = app.store.create_campaign(&new, START_MS).await.expect("campaign").id;
+        let (status, html) = member.page(&format!("/campaigns/{other}/matters")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains("本次活动不要求填写有关事项报告"), "{html}");
+        let (_, editor) = member.page(&format!("/campaigns/{other}")).await;
+        assert!(!editor.contains("/matters\""), "no link to a form the campaign does not ask for");
+        let (_, editor) = member.page(&format!("/campaigns/{id}")).await;
+        assert!(editor.contains(&format!("/campaigns/{id}/matters\"")), "the link where it is asked for");
     })
     .await;
 }
