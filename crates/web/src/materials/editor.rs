@@ -495,18 +495,24 @@ async fn submit(state: &AppState, user: &CurrentUser, material: &Material) -> Re
     let now = state.clock.now_ms();
     let store = &state.store;
     let submitted = store.retrying(|| store.submit_material(&material.id, material.version, now)).await?;
-    let review = review_material(state, &submitted).await?;
+    save_review(state, &submitted, now).await?;
+    user.audit(state, "submit_material", Some(&submitted.id), "ok", "").await?;
+    Ok(())
+}
+
+/// Reviews the material's current version and stores the report, replacing any earlier review of that version.
+pub(super) async fn save_review(state: &AppState, material: &Material, now: i64) -> Result<(), AppError> {
+    let review = review_material(state, material).await?;
     let report = serde_json::to_string(&review).map_err(|e| AppError::Internal(e.into()))?;
     let copy = review.copy.as_ref();
     let stored = StoredReview {
-        material_id: submitted.id.clone(),
-        version: submitted.version,
+        material_id: material.id.clone(),
+        version: material.version,
         report,
         copy_ratio: copy.map(|c| c.copy_ratio),
         net_copy_ratio: copy.map(|c| c.net_copy_ratio),
     };
     state.store.save_review(&stored, now).await?;
-    user.audit(state, "submit_material", Some(&submitted.id), "ok", "").await?;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use mingjing_review::Review;
 use mingjing_review::copy::Tier;
-use mingjing_storage::{Decision, Material, MaterialStatus, NewDecision, PassageNote, Role};
+use mingjing_storage::{Campaign, Decision, Material, MaterialStatus, NewDecision, PassageNote, Role};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use serde::Deserialize;
@@ -160,17 +160,18 @@ impl ReviewedVersion {
     }
 }
 
-/// Reviewed versions already worked out. Once a version has its review, neither its text nor the review changes
-/// (a revision is a new version), so an entry never goes stale; a campaign's busiest hour is secretaries reopening
-/// the same submitted materials, and parsing the stored report and marking the text was most of a page view's work.
+/// Reviewed versions already worked out, keyed by the material, the version and when its review was made. A
+/// version's text never changes (a revision is a new version) and its review only when the campaign's definition
+/// is edited while it awaits its decision; a campaign's busiest hour is secretaries reopening the same submitted
+/// materials, and parsing the stored report and marking the text was most of a page view's work.
 #[derive(Debug, Clone)]
-pub struct ReviewedVersions(Arc<Cache<(String, i64), Arc<ReviewedVersion>, ByWeight>>);
+pub struct ReviewedVersions(Arc<Cache<(String, i64, i64), Arc<ReviewedVersion>, ByWeight>>);
 
 #[derive(Debug, Clone)]
 struct ByWeight;
 
-impl Weighter<(String, i64), Arc<ReviewedVersion>> for ByWeight {
-    fn weight(&self, _: &(String, i64), value: &Arc<ReviewedVersion>) -> u64 {
+impl Weighter<(String, i64, i64), Arc<ReviewedVersion>> for ByWeight {
+    fn weight(&self, _: &(String, i64, i64), value: &Arc<ReviewedVersion>) -> u64 {
         value.weight()
     }
 }
@@ -183,11 +184,27 @@ impl Default for ReviewedVersions {
 }
 
 impl ReviewedVersions {
-    /// Version `version` of `material` as a reviewer sees it, from the cache or worked out from the database (and
-    /// kept only once its review exists: a version just submitted may be shown an instant before its review is).
-    async fn get(&self, state: &AppState, material: &Material, version: i64) -> Result<Arc<ReviewedVersion>, AppError> {
-        let key = (material.id.clone(), version);
-        if let Some(found) = self.0.get(&key) {
+    /// Version `version` of `material` as a reviewer sees it, from the cache or worked out from the database. A
+    /// submitted version whose review predates an edit of the campaign (its aspects, its mandated phrases) is
+    /// reviewed again first, so the secretary decides on the rules now in force.
+    async fn get(
+        &self,
+        state: &AppState,
+        campaign: &Campaign,
+        material: &Material,
+        version: i64,
+    ) -> Result<Arc<ReviewedVersion>, AppError> {
+        let mut made = state.store.review_made_at(&material.id, version).await?;
+        let awaiting = material.status == MaterialStatus::Submitted && version == material.version;
+        if awaiting && made.is_some_and(|at| at < campaign.updated_at) {
+            let now = state.clock.now_ms();
+            super::editor::save_review(state, material, now).await?;
+            made = Some(now);
+        }
+        // A version without a review yet (a draft, or one shown an instant before its review is stored) is worked
+        // out every time and never kept.
+        let key = made.map(|at| (material.id.clone(), version, at));
+        if let Some(found) = key.as_ref().and_then(|key| self.0.get(key)) {
             return Ok(found);
         }
         let body = state.store.material_version(&material.id, version).await.map_err(|_| AppError::NotFound)?.body;
@@ -199,7 +216,7 @@ impl ReviewedVersions {
             paragraphs: marked_paragraphs(&body, &marks),
             summary: review.as_ref().map(|r| summary(r, &names)),
         });
-        if review.is_some() {
+        if let Some(key) = key.filter(|_| review.is_some()) {
             self.0.insert(key, Arc::clone(&shown));
         }
         Ok(shown)
@@ -252,7 +269,7 @@ pub(super) async fn material_page(
     }
     let version = query.version.filter(|v| (1..=material.version).contains(v)).unwrap_or(material.version);
     let campaign = state.store.campaign(&material.campaign_id).await?;
-    let shown = state.reviewed.get(&state, &material, version).await?;
+    let shown = state.reviewed.get(&state, &campaign, &material, version).await?;
     let (returned_comment, notes) = notes_on(&state, &material, version).await?;
     let paragraphs = shown
         .paragraphs

@@ -3,6 +3,7 @@
 //! and the copy index shared by two servers over one database — on both backends.
 
 use mingjing_storage::NewCampaign;
+use mingjing_web::Clock;
 use reqwest::StatusCode;
 
 use crate::helpers::{App, START_MS, TestServer, each_backend, form_token, location};
@@ -397,6 +398,40 @@ async fn two_servers_on_one_database_review_against_each_others_materials() {
         let copy = report.copy.expect("copy report");
         assert!(copy.copies.iter().any(|c| c.source == material.id), "and the second sees the first's in turn");
         second.stop().await.expect("stop");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn editing_the_campaign_reviews_a_waiting_material_again() {
+    each_backend(|app: App| async move {
+        let id = campaign(&app).await;
+        submit(&app, "wangjianguo", &id, EXAMPLE).await;
+        let material = app.store.material_of(&id, &app.fixture.member_a.id).await.expect("q").expect("m");
+        let secretary = app.signed_in("shuji_a").await;
+        let page = format!("/materials/{}", material.id);
+        let (_, before) = secretary.page(&page).await;
+        assert!(before.contains("检视方面覆盖 5/5"), "{before}");
+        assert_eq!(secretary.page(&page).await.1, before, "the kept rendering is the same page");
+
+        let mut definition = mingjing_review::Campaign::builtin("2021-county").expect("built in");
+        definition.aspects.member.push(mingjing_review::campaign::Aspect {
+            title: "在严守财经纪律方面".to_owned(),
+            keywords: vec!["财经纪律".to_owned()],
+        });
+        let definition = toml::to_string(&definition).expect("toml");
+        app.clock.advance(std::time::Duration::from_secs(60));
+        let edit = NewCampaign {
+            org_id: &app.fixture.county.id,
+            year: 2021,
+            title: "2021年度组织生活会",
+            notice: "",
+            definition: &definition,
+        };
+        app.store.update_campaign(&id, 1, &edit, app.clock.now_ms()).await.expect("edit");
+
+        let (_, after) = secretary.page(&page).await;
+        assert!(after.contains("检视方面覆盖 5/6") && after.contains("未见：在严守财经纪律方面"), "{after}");
     })
     .await;
 }
