@@ -165,13 +165,16 @@ impl ReviewedVersion {
 /// is edited while it awaits its decision; a campaign's busiest hour is secretaries reopening the same submitted
 /// materials, and parsing the stored report and marking the text was most of a page view's work.
 #[derive(Debug, Clone)]
-pub struct ReviewedVersions(Arc<Cache<(String, i64, i64), Arc<ReviewedVersion>, ByWeight>>);
+pub struct ReviewedVersions(Arc<Cache<VersionKey, Arc<ReviewedVersion>, ByWeight>>);
+
+/// Material id, version, and when the version's review was made.
+type VersionKey = (String, i64, i64);
 
 #[derive(Debug, Clone)]
 struct ByWeight;
 
-impl Weighter<(String, i64, i64), Arc<ReviewedVersion>> for ByWeight {
-    fn weight(&self, _: &(String, i64, i64), value: &Arc<ReviewedVersion>) -> u64 {
+impl Weighter<VersionKey, Arc<ReviewedVersion>> for ByWeight {
+    fn weight(&self, _: &VersionKey, value: &Arc<ReviewedVersion>) -> u64 {
         value.weight()
     }
 }
