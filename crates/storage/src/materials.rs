@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use crate::{Store, StoreError, new_id};
 
 /// Where a material stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MaterialStatus {
     Draft,
     Submitted,
