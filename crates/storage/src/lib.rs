@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+pub mod backup;
 mod campaigns;
 mod error;
 mod ids;
