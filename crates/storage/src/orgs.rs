@@ -208,7 +208,10 @@ fn member(row: &AnyRow) -> Result<Member, StoreError> {
         birth_date: row.try_get("birth_date")?,
         ethnicity: row.try_get("ethnicity")?,
         education: row.try_get("education")?,
-        committee_post: row.try_get::<Option<String>, _>("committee_post")?.as_deref().and_then(CommitteePost::from_code),
+        committee_post: row
+            .try_get::<Option<String>, _>("committee_post")?
+            .as_deref()
+            .and_then(CommitteePost::from_code),
     })
 }
 

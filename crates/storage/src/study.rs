@@ -81,8 +81,11 @@ pub(crate) async fn count_in_branch(
     org_id: &str,
     ids: &[&str],
 ) -> Result<usize, StoreError> {
-    let path: String =
-        sqlx::query("SELECT path FROM organizations WHERE id = $1").bind(org_id).fetch_one(&mut *conn).await?.try_get(0)?;
+    let path: String = sqlx::query("SELECT path FROM organizations WHERE id = $1")
+        .bind(org_id)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
     let rows = sqlx::query("SELECT p.id FROM members p JOIN organizations o ON o.id = p.org_id WHERE o.path LIKE $1")
         .bind(format!("{path}%"))
         .fetch_all(&mut *conn)
@@ -265,11 +268,12 @@ impl Store {
             .fetch_one(self.pool())
             .await?;
         let mut found = session(&row)?;
-        let rows =
-            sqlx::query("SELECT session_id, member_id, present, absence_reason FROM study_attendance WHERE session_id = $1")
-                .bind(id)
-                .fetch_all(self.pool())
-                .await?;
+        let rows = sqlx::query(
+            "SELECT session_id, member_id, present, absence_reason FROM study_attendance WHERE session_id = $1",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
         for row in &rows {
             found.attendance.push(attendance(row)?);
         }
@@ -376,7 +380,8 @@ pub(crate) mod tests {
             let s = seed(&store).await?;
             let readings = vec!["《习近平谈治国理政》第五卷".to_owned(), "党章".to_owned()];
             let mut attendance: Vec<Attendance> = s.members.iter().map(present).collect();
-            attendance[2] = Attendance { present: false, absence_reason: Some("出差".into()), ..attendance[2].clone() };
+            attendance[2] =
+                Attendance { present: false, absence_reason: Some("出差".into()), ..attendance[2].clone() };
             let new = NewStudySession {
                 campaign_id: &s.campaign,
                 org_id: &s.branch,
@@ -420,7 +425,8 @@ pub(crate) mod tests {
                 Err(StoreError::State(s)) => s,
                 other => format!("{other:?}"),
             };
-            let no_reason = vec![Attendance { member_id: s.members[0].id.clone(), present: false, absence_reason: None }];
+            let no_reason =
+                vec![Attendance { member_id: s.members[0].id.clone(), present: false, absence_reason: None }];
             let new = NewStudySession {
                 campaign_id: &s.campaign,
                 org_id: &s.branch,

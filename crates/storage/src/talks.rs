@@ -155,8 +155,10 @@ impl Store {
     }
 
     async fn talk_by_submission(&self, submission: &str) -> Result<Option<String>, StoreError> {
-        let row =
-            sqlx::query("SELECT id FROM talks WHERE submission = $1").bind(submission).fetch_optional(self.pool()).await?;
+        let row = sqlx::query("SELECT id FROM talks WHERE submission = $1")
+            .bind(submission)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
     }
 
@@ -194,8 +196,11 @@ impl Store {
 
     /// Deletes a talk seen at version `seen`.
     pub async fn delete_talk(&self, id: &str, seen: i64) -> Result<(), StoreError> {
-        let done =
-            sqlx::query("DELETE FROM talks WHERE id = $1 AND version = $2").bind(id).bind(seen).execute(self.pool()).await?;
+        let done = sqlx::query("DELETE FROM talks WHERE id = $1 AND version = $2")
+            .bind(id)
+            .bind(seen)
+            .execute(self.pool())
+            .await?;
         if done.rows_affected() == 0 {
             self.talk(id).await?;
             return Err(StoreError::Stale);
@@ -337,8 +342,14 @@ mod tests {
                 other => format!("{other:?}"),
             };
             let a = &s.members[0].id;
-            let new =
-                NewTalk { campaign_id: &s.campaign, org_id: &s.branch, one: a, other: a, held_on: "2025-12-12", points: "" };
+            let new = NewTalk {
+                campaign_id: &s.campaign,
+                org_id: &s.branch,
+                one: a,
+                other: a,
+                held_on: "2025-12-12",
+                points: "",
+            };
             assert_eq!(why(store.create_talk(&new, "x", &s.author, 1).await), TALK_WITH_SELF);
             let new = NewTalk { other: &s.outsider.id, ..new };
             assert_eq!(why(store.create_talk(&new, "y", &s.author, 1).await), NOT_IN_BRANCH);

@@ -21,7 +21,7 @@ pub enum Access {
     /// A superior admin of the subtree: reads everything, records nothing (the records are the branch's own).
     Reads,
     /// A member of the branch: sees the branch's study sessions and their own talks.
-    Member(Member),
+    Member(Box<Member>),
 }
 
 impl Access {
@@ -103,7 +103,7 @@ pub async fn branch(state: &AppState, user: &CurrentUser, campaign_id: &str, org
         Role::Secretary if user.org.contains(&org) => Access::Records,
         Role::SuperiorAdmin if user.org.contains(&org) => Access::Reads,
         Role::Member => match own_member(state, user).await? {
-            Some((member, member_org)) if org.contains(&member_org) => Access::Member(member),
+            Some((member, member_org)) if org.contains(&member_org) => Access::Member(Box::new(member)),
             _ => return Err(refuse(state, user, "org", org_id, "超出权限范围").await),
         },
         _ => return Err(refuse(state, user, "org", org_id, "超出权限范围").await),
@@ -132,7 +132,9 @@ async fn own_branch(state: &AppState, user: &CurrentUser) -> Result<Option<Org>,
     };
     match (org.kind, org.parent_id.as_deref()) {
         (OrgKind::Branch, _) => Ok(Some(org)),
-        (OrgKind::Group, Some(parent)) => Ok(Some(state.store.org(parent).await?).filter(|o| o.kind == OrgKind::Branch)),
+        (OrgKind::Group, Some(parent)) => {
+            Ok(Some(state.store.org(parent).await?).filter(|o| o.kind == OrgKind::Branch))
+        }
         _ => Ok(None),
     }
 }

@@ -61,12 +61,10 @@ struct ListPage {
 }
 
 fn session_view(branch: &Branch, session: StudySession) -> SessionView {
-    let mine = branch.access.member().map(|me| {
-        match session.attendance.iter().find(|a| a.member_id == me.id) {
-            Some(a) if a.present => "出席".to_owned(),
-            Some(a) => format!("缺席（{}）", a.absence_reason.clone().unwrap_or_default()),
-            None => "未记录".to_owned(),
-        }
+    let mine = branch.access.member().map(|me| match session.attendance.iter().find(|a| a.member_id == me.id) {
+        Some(a) if a.present => "出席".to_owned(),
+        Some(a) => format!("缺席（{}）", a.absence_reason.clone().unwrap_or_default()),
+        None => "未记录".to_owned(),
     });
     let absent = if branch.access.member().is_some() {
         Vec::new()

@@ -54,7 +54,11 @@ impl Coverage {
 
 /// The coverage of a roster (`(id, seat)` per person) by the talks held (pairs of ids, in either order). Talks with
 /// someone no longer on the roster, and talks no rule requires, count for nothing here.
-pub fn coverage<'a>(roster: &[(&str, Seat)], talks: impl IntoIterator<Item = (&'a str, &'a str)>, rules: &Rules) -> Coverage {
+pub fn coverage<'a>(
+    roster: &[(&str, Seat)],
+    talks: impl IntoIterator<Item = (&'a str, &'a str)>,
+    rules: &Rules,
+) -> Coverage {
     let held: HashSet<(&str, &str)> = talks.into_iter().map(|(a, b)| if a <= b { (a, b) } else { (b, a) }).collect();
     let mut rows = vec![Row { done: Vec::new(), missing: Vec::new() }; roster.len()];
     let (mut required_pairs, mut done_pairs) = (0, 0);
@@ -90,7 +94,13 @@ mod tests {
     const NONE: Rules = Rules { committee_pairs: false, committee_with_members: false, member_pairs: false };
 
     fn roster() -> Vec<(&'static str, Seat)> {
-        vec![("s", Seat::Secretary), ("c1", Seat::Committee), ("c2", Seat::Committee), ("m1", Seat::Member), ("m2", Seat::Member)]
+        vec![
+            ("s", Seat::Secretary),
+            ("c1", Seat::Committee),
+            ("c2", Seat::Committee),
+            ("m1", Seat::Member),
+            ("m2", Seat::Member),
+        ]
     }
 
     #[test]

@@ -193,7 +193,8 @@ async fn talks_page(
 ) -> Result<Response, AppError> {
     let branch = prep::branch(&state, &user, &id, &org).await?;
     let page = talks_view(&state, &user, &branch, new_form(), None).await?;
-    let title = if page.member_view { "我的谈心谈话".to_owned() } else { format!("{}：谈心谈话", page.org_name) };
+    let title =
+        if page.member_view { "我的谈心谈话".to_owned() } else { format!("{}：谈心谈话", page.org_name) };
     render(&htmx, &title, Some(&user.view()), &page)
 }
 
@@ -251,7 +252,10 @@ async fn create(
     let now = state.clock.now_ms();
     let outcome = match check(&branch, &form, now) {
         Ok(checked) => {
-            match state.store.create_talk(&new_talk(&branch, &form, &checked), &form.submission, &user.account.id, now).await
+            match state
+                .store
+                .create_talk(&new_talk(&branch, &form, &checked), &form.submission, &user.account.id, now)
+                .await
             {
                 Ok((talk, created)) => {
                     if created {
@@ -268,7 +272,13 @@ async fn create(
     Ok(bad_request(render(&htmx, "谈心谈话", Some(&user.view()), &page)?))
 }
 
-async fn audit_talk(state: &AppState, user: &CurrentUser, branch: &Branch, talk: &Talk, action: &str) -> Result<(), AppError> {
+async fn audit_talk(
+    state: &AppState,
+    user: &CurrentUser,
+    branch: &Branch,
+    talk: &Talk,
+    action: &str,
+) -> Result<(), AppError> {
     // The pair and the day only: the points raised stay out of the log.
     let detail = format!(
         "{} {}、{}",
@@ -348,14 +358,15 @@ async fn update(
     let talk = talk_of(&state, &user, &branch, &talk_id).await?;
     let now = state.clock.now_ms();
     let outcome = match check(&branch, &form, now) {
-        Ok(checked) => match state.store.update_talk(&talk.id, form.version, &new_talk(&branch, &form, &checked), now).await
-        {
-            Ok(saved) => {
-                audit_talk(&state, &user, &branch, &saved, "talk.save").await?;
-                return Ok(Redirect::to(&branch.url("talks")).into_response());
+        Ok(checked) => {
+            match state.store.update_talk(&talk.id, form.version, &new_talk(&branch, &form, &checked), now).await {
+                Ok(saved) => {
+                    audit_talk(&state, &user, &branch, &saved, "talk.save").await?;
+                    return Ok(Redirect::to(&branch.url("talks")).into_response());
+                }
+                Err(e) => prep::rule_message(&e).map(str::to_owned).ok_or(e)?,
             }
-            Err(e) => prep::rule_message(&e).map(str::to_owned).ok_or(e)?,
-        },
+        }
         Err(why) => why,
     };
     let page = edit_view(&branch, &user, &talk.id, form, Some(outcome));

@@ -96,7 +96,10 @@ async fn the_secretary_records_a_session_that_members_and_the_superior_read() {
         assert_eq!(app.audit("study.save").await.len(), 1);
 
         let (_, list) = secretary.page(&base).await;
-        assert!(list.contains("三楼会议室") && list.contains("张红（外出培训）") && list.contains("出席 1 人"), "{list}");
+        assert!(
+            list.contains("三楼会议室") && list.contains("张红（外出培训）") && list.contains("出席 1 人"),
+            "{list}"
+        );
 
         let superior = app.signed_in("gongwei").await;
         let (status, list) = superior.page(&base).await;
@@ -228,11 +231,17 @@ async fn bad_input_is_refused_in_chinese_and_nothing_is_lost() {
         let (status, _) = secretary.page(&format!("{base}/{}/edit", other.id)).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let delete = [("csrf", token.as_str()), ("version", "1")];
-        assert_eq!(secretary.post(&format!("{base}/{}/delete", other.id), &delete).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            secretary.post(&format!("{base}/{}/delete", other.id), &delete).await.status(),
+            StatusCode::NOT_FOUND
+        );
         assert!(app.store.study_session(&other.id).await.is_ok(), "the other branch's session stays");
 
         let delete = [("csrf", token.as_str()), ("version", "2")];
-        assert_eq!(secretary.post(&format!("{base}/{}/delete", session.id), &delete).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            secretary.post(&format!("{base}/{}/delete", session.id), &delete).await.status(),
+            StatusCode::SEE_OTHER
+        );
         assert!(app.store.study_sessions(&campaign.id, &f.branch_a.id).await.unwrap().is_empty());
         assert_eq!(app.audit("study.delete").await.len(), 1);
     })
@@ -244,7 +253,8 @@ async fn a_branch_outside_the_campaign_has_no_study_page() {
     each_backend(|app: App| async move {
         let f = &app.fixture;
         // Opened by the other branch: branch A does not take part.
-        let new = NewCampaign { org_id: &f.branch_b.id, year: 2025, title: "财政局", notice: "", definition: DEFINITION };
+        let new =
+            NewCampaign { org_id: &f.branch_b.id, year: 2025, title: "财政局", notice: "", definition: DEFINITION };
         let campaign = app.store.create_campaign(&new, START_MS).await.unwrap();
         let secretary = app.signed_in("shuji_a").await;
         let (status, _) = secretary.page(&format!("/campaigns/{}/orgs/{}/study", campaign.id, f.branch_a.id)).await;

@@ -199,11 +199,17 @@ async fn bad_talks_are_refused_in_chinese_and_nothing_is_lost() {
         let (other, _) = app.store.create_talk(&theirs, "b-2", &f.superior.id, START_MS).await.unwrap();
         assert_eq!(secretary.page(&format!("{base}/{}/edit", other.id)).await.0, StatusCode::NOT_FOUND);
         let delete = [("csrf", token.as_str()), ("version", "1")];
-        assert_eq!(secretary.post(&format!("{base}/{}/delete", other.id), &delete).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            secretary.post(&format!("{base}/{}/delete", other.id), &delete).await.status(),
+            StatusCode::NOT_FOUND
+        );
         assert!(app.store.talk(&other.id).await.is_ok());
 
         let delete = [("csrf", token.as_str()), ("version", "2")];
-        assert_eq!(secretary.post(&format!("{base}/{}/delete", talk.id), &delete).await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            secretary.post(&format!("{base}/{}/delete", talk.id), &delete).await.status(),
+            StatusCode::SEE_OTHER
+        );
         assert!(app.store.talks(&campaign.id, &f.branch_a.id).await.unwrap().is_empty());
         assert_eq!(app.audit("talk.delete").await.len(), 1);
     })
@@ -241,7 +247,8 @@ async fn the_superior_sets_which_pairs_must_talk() {
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains(r#"name="member_pairs" value="1" checked"#));
         let token = form_token(&page).unwrap();
-        let save = [("csrf", token.as_str()), ("version", "0"), ("committee_pairs", "1"), ("committee_with_members", "1")];
+        let save =
+            [("csrf", token.as_str()), ("version", "0"), ("committee_pairs", "1"), ("committee_with_members", "1")];
         assert_eq!(superior.post(&settings, &save).await.status(), StatusCode::SEE_OTHER);
         assert_eq!(superior.post(&settings, &save).await.status(), StatusCode::CONFLICT, "a stale page");
         let stored = app.store.talk_settings(&own.id).await.unwrap();
