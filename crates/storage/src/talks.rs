@@ -334,6 +334,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_same_form_sent_twice_at_once_records_once() {
+        each_backend(|store| async move {
+            let s = seed(&store).await?;
+            let new = NewTalk {
+                campaign_id: &s.campaign,
+                org_id: &s.branch,
+                one: &s.members[0].id,
+                other: &s.members[1].id,
+                held_on: "2025-12-12",
+                points: "要点",
+            };
+            let (a, b) = tokio::join!(
+                store.create_talk(&new, "same-form", &s.author, 1),
+                store.create_talk(&new, "same-form", &s.author, 1)
+            );
+            let ((a, a_created), (b, b_created)) = (a?, b?);
+            assert_eq!(a.id, b.id);
+            assert!(a_created != b_created, "exactly one of the two recorded it");
+            assert_eq!(store.talks(&s.campaign, &s.branch).await?.len(), 1);
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn a_talk_is_between_two_people_of_the_branch() {
         each_backend(|store| async move {
             let s = seed(&store).await?;
