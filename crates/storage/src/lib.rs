@@ -18,6 +18,8 @@ mod orgs;
 mod references;
 mod roster;
 mod sessions;
+mod study;
+mod talks;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
@@ -37,11 +39,13 @@ pub use materials::{
     Approval, Decision, Material, MaterialStatus, MaterialVersion, NewDecision, PassageNote, StoredReview, VersionInfo,
 };
 pub use matters::MattersReport;
-pub use orgs::{Member, NewMember, Org, OrgKind, Standing};
+pub use orgs::{CommitteePost, Member, NewMember, Org, OrgKind, Standing};
 pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
 pub use references::ReferenceDocument;
 pub use roster::{IMPORT_DONE, IMPORT_EXPIRED, NewRosterImport, RosterImport};
 pub use sessions::Session;
+pub use study::{ABSENCE_WITHOUT_REASON, Attendance, NOT_IN_BRANCH, NewStudySession, StudySession};
+pub use talks::{NewTalk, TALK_WITH_SELF, Talk, TalkSettings};
 
 /// Which database is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

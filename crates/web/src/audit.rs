@@ -125,6 +125,11 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "account.revoke_sessions" => "强制下线",
         "campaign.create" => "部署年度工作",
         "campaign.update" => "修改年度工作",
+        "study.save" => "保存学习研讨记录",
+        "study.delete" => "删除学习研讨记录",
+        "talk.save" => "保存谈心谈话记录",
+        "talk.delete" => "删除谈心谈话记录",
+        "talk_settings.save" => "修改谈心谈话要求",
         _ => return None,
     })
 }

@@ -9,6 +9,8 @@ mod materials;
 mod orgs;
 mod roster;
 mod scope;
+mod study;
+mod talks;
 
 use helpers::TestServer;
 use mingjing_web::Config;
