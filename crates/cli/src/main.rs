@@ -23,6 +23,9 @@ enum Command {
     /// 参考材料索引
     #[command(subcommand)]
     Index(commands::index::Command),
+    /// 审计日志
+    #[command(subcommand)]
+    Audit(commands::audit::Command),
     /// 在线备份 SQLite 数据库（服务运行时也可以）
     Backup(commands::backup::BackupArgs),
     /// 从备份恢复 SQLite 数据库（须先停止服务）
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Review(args) => commands::review::run(&args),
         Command::Index(command) => commands::index::run(&command),
         Command::GenCorpus(args) => commands::gen_corpus::run(&args),
+        Command::Audit(command) => commands::audit::run(&command),
         Command::Backup(args) => commands::backup::backup(&args),
         Command::Restore(args) => commands::backup::restore(&args),
     }

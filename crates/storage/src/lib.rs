@@ -31,7 +31,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{Account, AccountChange, AccountQuery, NewAccount, Role};
-pub use audit::{AuditEntry, NewAuditEntry};
+pub use audit::{AuditChainReport, AuditEntry, AuditHash, ChainProblem, NewAuditEntry};
 pub use campaigns::{Campaign, NewCampaign, OrgProgress};
 pub use error::StoreError;
 pub use ids::new_id;
@@ -77,6 +77,8 @@ pub struct Store {
     /// sleeps of up to 100 ms: under 64 concurrent viewers that sleeping was most of a
     /// page view's time.
     small_writes: Arc<tokio::sync::Mutex<()>>,
+    /// The hash function new audit entries are chained with.
+    audit_hash: audit::AuditHash,
 }
 
 /// SQLite settings for a server: write-ahead log so readers never wait for the writer,
@@ -115,8 +117,9 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
-        let store = Self { pool, backend, small_writes: Arc::default() };
+        let store = Self { pool, backend, small_writes: Arc::default(), audit_hash: audit::AuditHash::default() };
         store.migrate().await?;
+        store.chain_legacy_audit().await?;
         Ok(store)
     }
 
@@ -126,6 +129,16 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
         migrator.run(&self.pool).await.map_err(StoreError::Migrate)
+    }
+
+    /// The store chaining new audit entries with `alg` (entries already written keep theirs).
+    pub fn with_audit_hash(mut self, alg: audit::AuditHash) -> Self {
+        self.audit_hash = alg;
+        self
+    }
+
+    pub(crate) fn audit_hash(&self) -> audit::AuditHash {
+        self.audit_hash
     }
 
     pub fn backend(&self) -> Backend {

@@ -12,13 +12,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use mingjing_storage::AuditHash;
+
 use crate::auth::PasswordPolicy;
 
 const ENV_PREFIX: &str = "MINGJING_";
 const MIB: u64 = 1024 * 1024;
 
 /// The keys a configuration file may hold; an environment variable is `MINGJING_` + the key in capitals.
-pub const KNOWN_KEYS: [&str; 13] = [
+pub const KNOWN_KEYS: [&str; 14] = [
     "bind",
     "database_url",
     "session_idle_minutes",
@@ -32,6 +34,7 @@ pub const KNOWN_KEYS: [&str; 13] = [
     "backup_dir",
     "backup_every_hours",
     "backup_keep",
+    "audit_hash",
 ];
 
 /// How log lines are written.
@@ -152,6 +155,8 @@ pub struct Config {
     pub backup_every: Duration,
     /// How many scheduled backups are kept; older ones are deleted.
     pub backup_keep: usize,
+    /// The hash function of the audit log's chain: `sha256` (default) or `sm3`.
+    pub audit_hash: AuditHash,
 }
 
 impl Default for Config {
@@ -171,6 +176,7 @@ impl Default for Config {
             backup_dir: None,
             backup_every: Duration::from_secs(24 * 3600),
             backup_keep: 14,
+            audit_hash: AuditHash::Sha256,
         }
     }
 }
@@ -191,6 +197,8 @@ pub struct ConfigLayer {
     pub backup_dir: Option<PathBuf>,
     pub backup_every_hours: Option<u64>,
     pub backup_keep: Option<usize>,
+    /// `sha256` or `sm3`; checked when applied.
+    pub audit_hash: Option<String>,
 }
 
 impl ConfigLayer {
@@ -230,6 +238,7 @@ impl ConfigLayer {
                 "backup_dir" => layer.backup_dir = Some(PathBuf::from(value)),
                 "backup_every_hours" => layer.backup_every_hours = Some(parse(&value).map_err(err)?),
                 "backup_keep" => layer.backup_keep = Some(parse(&value).map_err(err)?),
+                "audit_hash" => layer.audit_hash = Some(value),
                 // Other MINGJING_ variables (the CLI's own, say) are not ours to judge.
                 _ => {}
             }
@@ -302,15 +311,15 @@ impl Config {
             let (layer, file_warnings) = ConfigLayer::from_toml(&text)
                 .map_err(|message| ConfigError::File { path: path.to_owned(), message })?;
             warnings.extend(file_warnings);
-            config.apply(&layer);
+            config.apply(&layer)?;
         }
-        config.apply(&ConfigLayer::from_env(env)?);
-        config.apply(overrides);
+        config.apply(&ConfigLayer::from_env(env)?)?;
+        config.apply(overrides)?;
         config.validate()?;
         Ok(LoadedConfig { config, warnings })
     }
 
-    fn apply(&mut self, layer: &ConfigLayer) {
+    fn apply(&mut self, layer: &ConfigLayer) -> Result<(), ConfigError> {
         if let Some(bind) = layer.bind {
             self.bind = bind;
         }
@@ -351,6 +360,13 @@ impl Config {
             self.allowed_origins =
                 origins.iter().map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase()).collect();
         }
+        if let Some(code) = &layer.audit_hash {
+            self.audit_hash = AuditHash::from_code(code).ok_or_else(|| ConfigError::Invalid {
+                key: "audit_hash",
+                message: format!("“{code}”不是 sha256 或 sm3"),
+            })?;
+        }
+        Ok(())
     }
 
     fn validate(&self) -> Result<(), ConfigError> {

@@ -74,6 +74,7 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
         backup_dir = "/var/backups/mingjing"
         backup_every_hours = 6
         backup_keep = 30
+        audit_hash = "sm3"
         "#,
     );
     let loaded = Config::load_from(Some(&path), env(&[]), &ConfigLayer::default()).unwrap();
@@ -85,6 +86,7 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
     assert!(!config.compression);
     assert_eq!(config.backup_dir.as_deref(), Some(Path::new("/var/backups/mingjing")));
     assert_eq!((config.backup_every, config.backup_keep), (Duration::from_secs(6 * 3600), 30));
+    assert_eq!(config.audit_hash, AuditHash::Sm3);
 }
 
 #[test]
@@ -138,6 +140,8 @@ fn impossible_values_are_refused() {
     let keep = env(&[("MINGJING_BACKUP_KEEP", "0")]);
     let err = Config::load_from(None, keep, &ConfigLayer::default()).unwrap_err();
     assert!(matches!(err, ConfigError::Invalid { key: "backup_keep", .. }), "{err:?}");
+    let err = Config::load_from(None, env(&[("MINGJING_AUDIT_HASH", "md5")]), &ConfigLayer::default()).unwrap_err();
+    assert!(err.to_string().contains("不是 sha256 或 sm3"), "{err}");
 }
 
 #[test]

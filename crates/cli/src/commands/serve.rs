@@ -72,7 +72,10 @@ async fn serve(args: &Args) -> Result<(), String> {
     let config = loaded.config;
     let url = config.database_url.clone();
     tracing::info!(database = %url, "connecting");
-    let store = Store::connect(url.expose_secret()).await.map_err(|e| format!("无法打开数据库 {url}：{e}"))?;
+    let store = Store::connect(url.expose_secret())
+        .await
+        .map_err(|e| format!("无法打开数据库 {url}：{e}"))?
+        .with_audit_hash(config.audit_hash);
     if args.demo {
         // One hash serves every demo account: argon2 costs tens of milliseconds each.
         let hash = tokio::task::spawn_blocking(|| mingjing_web::hash_password(demo::DEMO_PASSWORD))
