@@ -125,6 +125,11 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "account.revoke_sessions" => "强制下线",
         "campaign.create" => "部署年度工作",
         "campaign.update" => "修改年度工作",
+        "opinion.open" => "开启意见征集",
+        "opinion.close" => "暂停意见征集",
+        "opinion.view" => "查看征求的意见",
+        "opinion.summary" => "转达意见摘要",
+        "opinion.settings" => "修改征求意见设置",
         _ => return None,
     })
 }

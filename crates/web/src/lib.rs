@@ -28,6 +28,7 @@ pub mod highlight;
 pub mod home;
 pub mod materials;
 pub mod middleware;
+pub mod opinions;
 pub mod orgs;
 pub mod pages;
 pub mod references;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Each campaign's copy index, refreshed from the database before every review.
     pub indexes: copy_index::Indexes,
+    /// The public opinion forms' rate limits and used form ids, in memory only.
+    pub opinion_gate: opinions::OpinionGate,
 }
 
 impl AppState {
@@ -72,7 +75,14 @@ impl AppState {
 
     /// The state with another clock, for tests.
     pub fn with_clock(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { config: Arc::new(config), store, clock, passwords: Passwords::default(), indexes: Default::default() }
+        Self {
+            config: Arc::new(config),
+            store,
+            clock,
+            passwords: Passwords::default(),
+            indexes: Default::default(),
+            opinion_gate: Default::default(),
+        }
     }
 }
 
@@ -93,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(roster::routes())
         .merge(accounts::routes())
         .merge(campaigns::routes())
+        .merge(opinions::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

@@ -165,6 +165,9 @@ struct MaterialPage {
     paragraphs: Vec<ParagraphView>,
     can_decide: bool,
     is_author: bool,
+    /// The opinions about the member the material does not respond to: for the reviewer,
+    /// and for the member once they may read the opinions (at least k).
+    unanswered: Option<crate::opinions::Unanswered>,
     csrf: String,
 }
 
@@ -207,6 +210,15 @@ pub(super) async fn material_page(
             ParagraphView { paragraph, notes }
         })
         .collect();
+    let reviewer = reviews(&user, &member, &member_org);
+    let unanswered = match crate::opinions::unanswered_opinions(&state, &campaign, &member, &body).await? {
+        Some(found)
+            if reviewer || (own && crate::opinions::member_may_read(&state, &campaign.id, found.total).await?) =>
+        {
+            Some(found)
+        }
+        _ => None,
+    };
     let page = MaterialPage {
         campaign_id: campaign.id.clone(),
         campaign_title: campaign.title.clone(),
@@ -219,10 +231,9 @@ pub(super) async fn material_page(
         returned_comment,
         summary: review.as_ref().map(|r| summary(r, &names)),
         paragraphs,
-        can_decide: reviews(&user, &member, &member_org)
-            && material.status == MaterialStatus::Submitted
-            && version == material.version,
+        can_decide: reviewer && material.status == MaterialStatus::Submitted && version == material.version,
         is_author: own,
+        unanswered,
         csrf: user.csrf.as_str().to_owned(),
     };
     render(&htmx, &format!("{}的材料", member.name), Some(&user.view()), &page)
