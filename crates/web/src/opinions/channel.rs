@@ -44,12 +44,16 @@ pub(super) async fn in_scope(
 /// The public link of a channel: on the first configured allowed origin (the address the
 /// site is published at), else on the host the secretary reached the server by.
 pub(super) fn public_link(state: &AppState, headers: &HeaderMap, token: &str) -> String {
-    let base = match state.config.allowed_origins.first() {
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok());
+    link(&state.config.allowed_origins, state.config.behind_tls, host, token)
+}
+
+fn link(allowed_origins: &[String], behind_tls: bool, host: Option<&str>, token: &str) -> String {
+    let base = match allowed_origins.first() {
         Some(origin) => origin.clone(),
         None => {
-            let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-            let scheme = if state.config.behind_tls { "https" } else { "http" };
-            format!("{scheme}://{host}")
+            let scheme = if behind_tls { "https" } else { "http" };
+            format!("{scheme}://{}", host.unwrap_or("localhost"))
         }
     };
     format!("{base}/o/{token}")
@@ -361,4 +365,18 @@ pub(super) async fn campaign_opinions(
         manages_campaign: user.org.contains(&opener),
     };
     render(&htmx, "征求意见", Some(&user.view()), &page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link;
+
+    #[test]
+    fn the_link_uses_the_published_origin_else_the_host_asked() {
+        let published = vec!["https://dj.example.cn".to_owned()];
+        assert_eq!(link(&published, false, Some("10.0.0.5:8080"), "ab"), "https://dj.example.cn/o/ab");
+        assert_eq!(link(&[], false, Some("10.0.0.5:8080"), "ab"), "http://10.0.0.5:8080/o/ab");
+        assert_eq!(link(&[], true, Some("dj.example.cn"), "ab"), "https://dj.example.cn/o/ab");
+        assert_eq!(link(&[], false, None, "ab"), "http://localhost/o/ab");
+    }
 }

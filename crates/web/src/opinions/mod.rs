@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use mingjing_review::Source;
 use mingjing_review::structure::Material as Structure;
 use mingjing_storage::{Campaign, Member};
+use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::audit::beijing_time;
 use crate::{AppError, AppState};
@@ -26,9 +27,16 @@ pub const MAX_OPINION_CHARS: usize = 2000;
 /// The longest summary a secretary relays, in characters.
 pub const MAX_SUMMARY_CHARS: usize = 5000;
 
+/// The most a public opinion post may send: 2,000 characters percent-encoded are at most
+/// 18 KB; a form that needs no account must not let anyone make the server buffer megabytes.
+const PUBLIC_BODY_LIMIT: usize = 64 * 1024;
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let public = Router::new()
         .route("/o/{token}", get(public::form_page).post(public::submit))
+        .layer(RequestBodyLimitLayer::new(PUBLIC_BODY_LIMIT));
+    Router::new()
+        .merge(public)
         .route("/campaigns/{id}/opinions", get(channel::campaign_opinions))
         .route("/campaigns/{id}/opinions/mine", get(mine::mine_page))
         .route("/campaigns/{id}/settings/opinions", get(settings::settings_page).post(settings::save_settings))

@@ -299,6 +299,9 @@ async fn empty_oversized_and_misaddressed_opinions_are_refused_with_the_text_kep
         assert!(html.contains("意见不能超过 2000 字，现在是 2001 字"), "{html}");
         assert!(html.contains(&long), "the text is shown again");
         assert_eq!(give(&app, TOKEN, "committee", &"很".repeat(2000)).await.status(), StatusCode::SEE_OTHER);
+        // Past what any browser's form sends, the server does not even read it.
+        let huge = give(&app, TOKEN, "committee", &"很".repeat(30_000)).await;
+        assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
         for wrong in [f.member_b.id.as_str(), "nobody", ""] {
             let refused = give(&app, TOKEN, wrong, "给别的支部党员的意见").await;
