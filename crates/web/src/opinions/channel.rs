@@ -22,16 +22,14 @@ use crate::scope::Scope;
 use crate::{AppError, AppState};
 
 /// The campaign and the organization a channel URL names, if the user is the secretary
-/// or a superior admin over it and the organization takes part in the campaign.
+/// or a superior admin over it and the organization takes part in the campaign. Anyone
+/// else (a member, the auditor) gets the audited 404 of [`Scope::org`].
 pub(super) async fn in_scope(
     state: &AppState,
     user: &CurrentUser,
     cid: &str,
     oid: &str,
 ) -> Result<(Campaign, Org), AppError> {
-    if !matches!(user.role(), Role::Secretary | Role::SuperiorAdmin) {
-        return Err(AppError::Forbidden);
-    }
     let org = Scope::new(state, user).org(oid).await?;
     let campaign = state.store.campaign(cid).await?;
     let opener = state.store.org(&campaign.org_id).await?;

@@ -412,7 +412,9 @@ async fn another_branch_and_members_are_refused() {
         assert!(app.store.opinion_summary(&f.campaign.id, &f.member_b.id).await.expect("lookup").is_none());
 
         let member = app.signed_in("wangjianguo").await;
-        assert_eq!(member.get(&own).await.status(), StatusCode::FORBIDDEN);
+        let denied = app.audit("access_denied").await.len();
+        assert_eq!(member.get(&own).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(app.audit("access_denied").await.len(), denied + 1, "a member's probe is audited too");
         // The superior admin over both branches may open either, and sees the list.
         let superior = app.signed_in("gongwei").await;
         let token = superior.token(&other).await;
@@ -453,7 +455,7 @@ async fn the_qr_codes_are_svg_and_png_of_the_link() {
         assert!(image.pixels().any(|p| p.0[0] == 0));
         // Members cannot fetch it.
         let member = app.signed_in("wangjianguo").await;
-        assert_eq!(member.get(&format!("{page}/qr.png")).await.status(), StatusCode::FORBIDDEN);
+        assert_eq!(member.get(&format!("{page}/qr.png")).await.status(), StatusCode::NOT_FOUND);
     })
     .await;
 }
