@@ -14,6 +14,7 @@ mod error;
 mod ids;
 mod materials;
 mod matters;
+mod opinions;
 mod orgs;
 mod references;
 mod roster;
@@ -39,6 +40,10 @@ pub use materials::{
     Approval, Decision, Material, MaterialStatus, MaterialVersion, NewDecision, PassageNote, StoredReview, VersionInfo,
 };
 pub use matters::MattersReport;
+pub use opinions::{
+    CHANNEL_CLOSED, DEFAULT_OPINION_THRESHOLD, MIN_OPINION_THRESHOLD, Opinion, OpinionChannel, OpinionSummary,
+    THRESHOLD_TOO_LOW,
+};
 pub use orgs::{CommitteePost, Member, NewMember, Org, OrgKind, Standing};
 pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
 pub use references::ReferenceDocument;

@@ -130,6 +130,11 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "talk.save" => "保存谈心谈话记录",
         "talk.delete" => "删除谈心谈话记录",
         "talk_settings.save" => "修改谈心谈话要求",
+        "opinion.open" => "开启意见征集",
+        "opinion.close" => "暂停意见征集",
+        "opinion.view" => "查看征求的意见",
+        "opinion.summary" => "转达意见摘要",
+        "opinion.settings" => "修改征求意见设置",
         _ => return None,
     })
 }

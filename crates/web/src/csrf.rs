@@ -2,8 +2,8 @@
 //! something, and form tokens compared in constant time.
 //!
 //! Signed-in forms carry the session's [`CsrfToken`] (the session store keeps it); forms shown before a session
-//! exists, such as the login form or an anonymous opinion form, use a token echoed in a cookie instead
-//! ([`pre_session_token`], [`verify_pre_session`]).
+//! exists, such as the login form, use a token echoed in a cookie instead ([`pre_session_token`],
+//! [`verify_pre_session`]). The anonymous opinion form sets no cookie at all: see [`PUBLIC_FORM_PREFIX`].
 
 use std::fmt;
 use std::sync::Arc;
@@ -131,12 +131,25 @@ pub(crate) async fn check_origin(State(allowed): State<Arc<[String]>>, request: 
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| request.uri().authority().map(|a| a.as_str()));
-    if is_same_origin(request.headers(), host, &allowed) {
+    if is_same_origin(request.headers(), host, &allowed) || is_headerless_public_form(&request) {
         next.run(request).await
     } else {
         tracing::warn!("cross-origin request refused");
         AppError::Csrf.into_response()
     }
+}
+
+/// The public opinion form (/o/{token}) is posted by people without an account, some of
+/// whose browsers or privacy settings send neither Origin nor Referer; a post there without
+/// both is let through, since there is no session to ride on and the form's own guard is the
+/// unguessable token in its path. A post naming a foreign origin is still refused.
+pub const PUBLIC_FORM_PREFIX: &str = "/o/";
+
+fn is_headerless_public_form(request: &Request) -> bool {
+    let headers = request.headers();
+    request.uri().path().starts_with(PUBLIC_FORM_PREFIX)
+        && headers.get(ORIGIN).is_none()
+        && headers.get(REFERER).is_none()
 }
 
 /// Whether the request comes from a page of `host` or of an allowed origin (lower case, no trailing slash).

@@ -28,6 +28,7 @@ pub mod highlight;
 pub mod home;
 pub mod materials;
 pub mod middleware;
+pub mod opinions;
 pub mod orgs;
 pub mod pages;
 pub mod prep;
@@ -67,6 +68,8 @@ pub struct AppState {
     pub indexes: copy_index::Indexes,
     /// Submitted versions as a reviewer sees them, marked once and kept.
     pub reviewed: materials::ReviewedVersions,
+    /// The public opinion forms' rate limits and used form ids, in memory only.
+    pub opinion_gate: opinions::OpinionGate,
 }
 
 impl AppState {
@@ -84,6 +87,7 @@ impl AppState {
             passwords: Passwords::default(),
             indexes: Default::default(),
             reviewed: Default::default(),
+            opinion_gate: Default::default(),
         }
     }
 }
@@ -107,6 +111,7 @@ pub fn router(state: AppState) -> Router {
         .merge(campaigns::routes())
         .merge(study::routes())
         .merge(talks::routes())
+        .merge(opinions::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

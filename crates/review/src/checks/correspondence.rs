@@ -81,6 +81,60 @@ pub fn correspondence(material: &Material, threshold: f32) -> Vec<Answers> {
         .collect()
 }
 
+/// The opinions (征求意见) a material does not respond to, by index: an opinion is
+/// answered when some problem, cause or measure of the material speaks of the same
+/// things, by the same measure as a measure answering a problem ([`DEFAULT_THRESHOLD`]).
+/// A part the parser found no items in counts as one passage, so a material numbered in
+/// an unusual way still answers what it takes up.
+pub fn unanswered(opinions: &[&str], material: &Material) -> Vec<usize> {
+    let passages = responding_passages(material);
+    let texts: Vec<(String, Range<usize>)> = passages
+        .iter()
+        .map(|(range, headline)| {
+            let text = material.text.string(range.clone());
+            let headline = headline_bytes(&text, range, headline);
+            (text, headline)
+        })
+        .collect();
+    let mut vocabulary = Vocabulary::default();
+    let asked: Vec<Doc> = opinions.iter().map(|text| vocabulary.doc(text, &first_clause(text))).collect();
+    let said: Vec<Doc> = texts.iter().map(|(text, headline)| vocabulary.doc(text, headline)).collect();
+    let idf = vocabulary.inverse_frequencies(asked.len() + said.len());
+    let answers: Vec<Answer<'_>> = said.iter().map(|doc| Answer::new(doc, &vocabulary)).collect();
+    asked
+        .iter()
+        .enumerate()
+        .filter(|(_, opinion)| {
+            // An opinion with no content word (“无”, “很好”) asks nothing to answer.
+            !opinion.words.is_empty() && answers.iter().all(|a| similarity(opinion, a, &idf) < DEFAULT_THRESHOLD)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Every problem, cause and measure item, with its headline; a section or part without
+/// items as a whole.
+fn responding_passages(material: &Material) -> Vec<(Range<usize>, Range<usize>)> {
+    let mut passages = Vec::new();
+    let bodies = material.sections.iter().map(|s| (&s.body, &s.items));
+    let parts = [&material.causes, &material.measures].into_iter().map(|p| (&p.body, &p.items));
+    for (body, items) in bodies.chain(parts) {
+        if items.is_empty() {
+            if !body.is_empty() {
+                passages.push((body.clone(), body.start..body.start));
+            }
+        } else {
+            passages.extend(items.iter().map(|item| (item.range.clone(), item.headline.clone())));
+        }
+    }
+    passages
+}
+
+/// The byte range of a text's first clause, which usually states the point.
+fn first_clause(text: &str) -> Range<usize> {
+    0..text.find(['。', '，', '；', '！', '？', '\n']).unwrap_or(text.len())
+}
+
 /// The content words of all items, numbered, with how many items use each.
 #[derive(Default)]
 struct Vocabulary<'a> {
@@ -428,6 +482,38 @@ mod tests {
         let answers = correspondence(&m, DEFAULT_THRESHOLD);
         assert_eq!(answers.len(), 1);
         assert!(answers[0].measures.is_empty());
+    }
+
+    #[test]
+    fn opinions_the_material_takes_up_are_answered_and_others_are_listed() {
+        let m = build(&Spec {
+            sections: &[
+                ("（一）学习方面", &["理论学习不深入，读原著少，学用脱节。"]),
+                ("（二）作风方面", &["调查研究不够，下基层少，不了解群众诉求。"]),
+            ],
+            causes: &["宗旨意识有所淡化。"],
+            measures: &["加强理论学习，坚持读原著。", "每月下基层调研，倾听群众诉求。"],
+            ..Spec::default()
+        });
+        let opinions = [
+            "希望多下基层，多听听群众的诉求。",
+            "办公室车辆管理混乱，公车私用的情况时有发生。",
+            "理论学习流于形式，很少读原著。",
+            "无",
+            "窗口服务态度生硬，群众办事排长队。",
+        ];
+        assert_eq!(unanswered(&opinions, &m), vec![1, 4]);
+        assert!(unanswered(&[], &m).is_empty());
+    }
+
+    #[test]
+    fn an_empty_material_answers_nothing_and_the_example_answers_its_topics() {
+        let m = build(&Spec { sections: &[("（一）作风方面", &[])], ..Spec::default() });
+        assert!(m.sections[0].items.is_empty());
+        let opinions = ["公车私用的情况时有发生。"];
+        assert_eq!(unanswered(&opinions, &m), vec![0], "an empty material answers nothing");
+        let opinions = ["理论学习不深入，学用脱节。", "食堂饭菜价格偏高。"];
+        assert_eq!(unanswered(&opinions, &example()), vec![1]);
     }
 
     #[test]

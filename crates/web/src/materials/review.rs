@@ -149,6 +149,8 @@ struct Summary {
 /// What a reviewer sees of one version: its paragraphs with every finding marked, and the summary of the review.
 #[derive(Debug)]
 pub struct ReviewedVersion {
+    /// The text itself, for the checks that are not kept (opinions arrive after the review).
+    body: String,
     paragraphs: Vec<Paragraph>,
     summary: Option<Summary>,
 }
@@ -156,7 +158,7 @@ pub struct ReviewedVersion {
 impl ReviewedVersion {
     /// Roughly the bytes it holds, which is what the cache bounds.
     fn weight(&self) -> u64 {
-        self.paragraphs.iter().map(|p| p.html.len() as u64 + 32).sum::<u64>() + 1024
+        self.paragraphs.iter().map(|p| p.html.len() as u64 + 32).sum::<u64>() + self.body.len() as u64 + 1024
     }
 }
 
@@ -217,6 +219,7 @@ impl ReviewedVersions {
         let marks = review.as_ref().map(|r| marks(r, &names)).unwrap_or_default();
         let shown = Arc::new(ReviewedVersion {
             paragraphs: marked_paragraphs(&body, &marks),
+            body,
             summary: review.as_ref().map(|r| summary(r, &names)),
         });
         if let Some(key) = key.filter(|_| review.is_some()) {
@@ -249,6 +252,9 @@ struct MaterialPage<'a> {
     paragraphs: Vec<ParagraphView<'a>>,
     can_decide: bool,
     is_author: bool,
+    /// The opinions about the member the material does not respond to: for the reviewer,
+    /// and for the member once they may read the opinions (at least k).
+    unanswered: Option<crate::opinions::Unanswered>,
     csrf: String,
 }
 
@@ -286,6 +292,15 @@ pub(super) async fn material_page(
             ParagraphView { paragraph, notes }
         })
         .collect();
+    let reviewer = reviews(&user, &member, &member_org);
+    let unanswered = match crate::opinions::unanswered_opinions(&state, &campaign, &member, &shown.body).await? {
+        Some(found)
+            if reviewer || (own && crate::opinions::member_may_read(&state, &campaign.id, found.total).await?) =>
+        {
+            Some(found)
+        }
+        _ => None,
+    };
     let page = MaterialPage {
         campaign_id: campaign.id.clone(),
         campaign_title: campaign.title.clone(),
@@ -298,10 +313,9 @@ pub(super) async fn material_page(
         returned_comment,
         summary: shown.summary.as_ref(),
         paragraphs,
-        can_decide: reviews(&user, &member, &member_org)
-            && material.status == MaterialStatus::Submitted
-            && version == material.version,
+        can_decide: reviewer && material.status == MaterialStatus::Submitted && version == material.version,
         is_author: own,
+        unanswered,
         csrf: user.csrf.as_str().to_owned(),
     };
     render(&htmx, &format!("{}的材料", member.name), Some(&user.view()), &page)

@@ -6,6 +6,7 @@ mod campaigns;
 mod editor;
 mod helpers;
 mod materials;
+mod opinions;
 mod orgs;
 mod roster;
 mod scope;
