@@ -13,6 +13,7 @@ mod error;
 mod ids;
 mod materials;
 mod matters;
+mod meeting;
 mod orgs;
 mod references;
 mod roster;
@@ -36,6 +37,10 @@ pub use materials::{
     Approval, Decision, Material, MaterialStatus, MaterialVersion, NewDecision, PassageNote, StoredReview, VersionInfo,
 };
 pub use matters::MattersReport;
+pub use meeting::{
+    Attendance, Criticism, LockGap, Meeting, MeetingContent, MeetingError, MeetingLock, MeetingNote, MeetingSummary,
+    Presence, RecordProblem, canonical, content_hash, note_hash, notes_chain_holds,
+};
 pub use orgs::{Member, NewMember, Org, OrgKind, Standing};
 pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
 pub use references::ReferenceDocument;
