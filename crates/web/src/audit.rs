@@ -125,6 +125,10 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "account.revoke_sessions" => "强制下线",
         "campaign.create" => "部署年度工作",
         "campaign.update" => "修改年度工作",
+        "meeting.view" => "查看组织生活会记录",
+        "meeting.save" => "保存组织生活会记录",
+        "meeting.lock" => "锁定组织生活会记录",
+        "meeting.note" => "添加组织生活会记录更正说明",
         _ => return None,
     })
 }

@@ -52,7 +52,7 @@ impl MeetingContent {
     pub fn problems(&self, roster: &[&str]) -> Vec<RecordProblem> {
         let roster: HashSet<&str> = roster.iter().copied().collect();
         let mut problems = Vec::new();
-        let mut outsider = |id: &str, problems: &mut Vec<RecordProblem>| {
+        let outsider = |id: &str, problems: &mut Vec<RecordProblem>| {
             let problem = RecordProblem::NotInBranch { member_id: id.to_owned() };
             if !roster.contains(id) && !problems.contains(&problem) {
                 problems.push(problem);
