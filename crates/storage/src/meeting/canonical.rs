@@ -126,6 +126,9 @@ mod tests {
     use super::*;
     use crate::{Attendance, Criticism};
 
+    /// A change to a record.
+    type Change = Box<dyn Fn(&mut MeetingContent)>;
+
     fn record() -> MeetingContent {
         MeetingContent {
             date: "2026-01-15".into(),
@@ -167,7 +170,7 @@ mod tests {
     #[test]
     fn any_change_changes_the_hash() {
         let base = content_hash("c", "o", &record());
-        let changes: Vec<(&str, Box<dyn Fn(&mut MeetingContent)>)> = vec![
+        let changes: Vec<(&str, Change)> = vec![
             ("date", Box::new(|r| r.date = "2026-01-16".into())),
             ("time", Box::new(|r| r.time = "09:30".into())),
             ("place", Box::new(|r| r.place.push('。'))),

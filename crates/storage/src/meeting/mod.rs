@@ -191,7 +191,7 @@ impl Store {
     /// The record of a branch in a campaign, if one was saved.
     pub async fn meeting(&self, campaign_id: &str, org_id: &str) -> Result<Option<Meeting>, StoreError> {
         let mut conn = self.pool().acquire().await?;
-        read_meeting(&mut *conn, campaign_id, org_id).await
+        read_meeting(&mut conn, campaign_id, org_id).await
     }
 
     /// Saves the record if it is still at version `seen` (0: none saved yet) and not
@@ -281,13 +281,13 @@ impl Store {
                 }
             }
         };
-        let roster = roster_ids(&mut *tx, org_id).await?;
+        let roster = roster_ids(&mut tx, org_id).await?;
         let roster: Vec<&str> = roster.iter().map(String::as_str).collect();
         let problems = content.problems(&roster);
         if !problems.is_empty() {
             return Err(MeetingError::Invalid(problems));
         }
-        replace_parts(&mut *tx, &id, content).await?;
+        replace_parts(&mut tx, &id, content).await?;
         tx.commit().await?;
         self.meeting(campaign_id, org_id).await?.ok_or(MeetingError::Store(StoreError::NotFound))
     }
@@ -316,14 +316,14 @@ impl Store {
         now: i64,
     ) -> Result<Meeting, MeetingError> {
         let mut tx = self.pool().begin().await?;
-        let meeting = read_meeting(&mut *tx, campaign_id, org_id).await?.ok_or(StoreError::NotFound)?;
+        let meeting = read_meeting(&mut tx, campaign_id, org_id).await?.ok_or(StoreError::NotFound)?;
         if meeting.lock.is_some() {
             return Err(MeetingError::Locked);
         }
         if meeting.version != seen {
             return Err(MeetingError::Stale);
         }
-        let roster = roster_ids(&mut *tx, org_id).await?;
+        let roster = roster_ids(&mut tx, org_id).await?;
         let roster: Vec<&str> = roster.iter().map(String::as_str).collect();
         let gaps = meeting.content.lock_gaps(&roster);
         if !gaps.is_empty() {

@@ -97,7 +97,7 @@ async fn context(state: &AppState, user: &CurrentUser, campaign_id: &str, org_id
         Role::Member => match user.account.member_id.as_deref() {
             Some(id) => {
                 let member = state.store.member(id).await?;
-                (member.org_id == org.id).then(|| Access::Member { member_id: member.id })
+                (member.org_id == org.id).then_some(Access::Member { member_id: member.id })
             }
             None => None,
         },

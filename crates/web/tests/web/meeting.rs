@@ -97,6 +97,9 @@ fn complete(b: &Branch, csrf: &str, version: i64) -> Vec<(String, String)> {
     fields
 }
 
+/// A change to a complete form that makes it wrong.
+type Change<'a> = Box<dyn Fn(&mut Vec<(String, String)>) + Send + Sync + 'a>;
+
 fn set(fields: &mut [(String, String)], name: &str, value: &str) {
     for (k, v) in fields.iter_mut() {
         if k == name {
@@ -236,7 +239,7 @@ async fn bad_input_is_refused_in_chinese_and_what_was_typed_comes_back() {
         let page = path(&app);
         let secretary = app.signed_in("shuji_a").await;
         let token = secretary.token(&page).await;
-        let cases: Vec<(&str, Box<dyn Fn(&mut Vec<(String, String)>) + Send + Sync + '_>, &str)> = vec![
+        let cases: Vec<(&str, Change<'_>, &str)> = vec![
             ("absent without reason", Box::new(|f| set(f, "reason_2", " ")), "张新缺席，请填写缺席原因"),
             ("criticism to oneself", Box::new(|f| set(f, "crit_to_0", &b.wang.id)), "王建国的批评意见不能提给本人"),
             (
