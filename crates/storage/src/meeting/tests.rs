@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::testing::each_backend;
-use crate::{NewAccount, NewCampaign, NewMember, OrgKind, Role, Standing};
+use crate::{NewAccount, NewCampaign, NewMember, OrgKind, Role, Standing, Store};
 
 /// A branch of three (one 预备党员), another branch of one, the secretary's account and a campaign.
 struct Setup {

@@ -4,6 +4,7 @@
 //! received. Everyone else is refused with a 404 that is audited.
 
 mod form;
+mod lock;
 mod page;
 
 use std::collections::HashMap;
@@ -23,8 +24,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/campaigns/{campaign_id}/meetings", get(list))
         .route("/campaigns/{campaign_id}/orgs/{org_id}/meeting", get(page::show).post(page::save))
-        .route("/campaigns/{campaign_id}/orgs/{org_id}/meeting/lock", get(page::confirm_lock).post(page::lock))
-        .route("/campaigns/{campaign_id}/orgs/{org_id}/meeting/notes", post(page::add_note))
+        .route("/campaigns/{campaign_id}/orgs/{org_id}/meeting/lock", get(lock::confirm_lock).post(lock::lock))
+        .route("/campaigns/{campaign_id}/orgs/{org_id}/meeting/notes", post(lock::add_note))
 }
 
 /// The address of a branch's record.

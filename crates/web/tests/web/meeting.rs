@@ -269,6 +269,10 @@ async fn bad_input_is_refused_in_chinese_and_what_was_typed_comes_back() {
             let html = refused.text().await.unwrap();
             assert!(html.contains(message), "{what}: {html}");
             assert!(html.contains("value=\"我刚填的地点\""), "{what}: what was typed comes back");
+            assert!(
+                html.contains("name=\"att_member_2\"") && !html.contains("name=\"att_member_3\""),
+                "{what}: every member once"
+            );
             assert!(app.store.meeting(&app.fixture.campaign.id, &app.fixture.branch_a.id).await.unwrap().is_none());
         }
 
