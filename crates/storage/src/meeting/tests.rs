@@ -276,3 +276,29 @@ async fn the_same_record_hashes_alike_on_both_backends() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn of_two_saves_at_the_same_moment_from_the_same_version_exactly_one_is_kept() {
+    each_backend(|store| async move {
+        let s = setup(&store).await?;
+        let (c, b, by) = (&s.campaign, &s.branch, &s.secretary);
+        store.save_meeting(c, b, 0, &complete(&s), by, 1).await.unwrap();
+        let mut one = complete(&s);
+        one.minutes = "甲".into();
+        let mut two = complete(&s);
+        two.minutes = "乙".into();
+        let (first, second) =
+            tokio::join!(store.save_meeting(c, b, 1, &one, by, 2), store.save_meeting(c, b, 1, &two, by, 2));
+        let kept = match (first, second) {
+            (Ok(m), Err(MeetingError::Stale)) | (Err(MeetingError::Stale), Ok(m)) => m,
+            other => panic!("exactly one must win: {other:?}"),
+        };
+        let stored = store.meeting(c, b).await?.expect("stored");
+        assert_eq!((stored.version, &stored.content.minutes), (2, &kept.content.minutes));
+        // Both parts of the winner, none of the loser: the saves never mix.
+        assert_eq!(stored.content.criticisms.len(), 1);
+        assert_eq!(stored.content.attendance.len(), 3);
+        Ok(())
+    })
+    .await;
+}

@@ -134,6 +134,7 @@ async fn the_secretary_records_and_locks_and_everyone_reads_what_they_may() {
         let (status, html) = secretary.page(&page).await;
         assert_eq!(status, StatusCode::OK, "{html}");
         assert!(html.contains("张新（预备党员）") && html.contains("王建国（正式党员）"), "every member: {html}");
+        assert!(!html.contains("<script>") && !html.contains(" style=") && !html.contains("onclick"), "CSP-safe");
         let token = form_token(&html).expect("token");
         let saved = post(&secretary, &page, &complete(&b, &token, 0)).await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
