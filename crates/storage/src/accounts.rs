@@ -99,7 +99,31 @@ macro_rules! account_columns {
     };
 }
 
-fn account(row: &AnyRow) -> Result<Account, StoreError> {
+/// Which accounts a list shows: a subtree, optionally one role and a search over account name, name and phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountQuery<'a> {
+    /// The subtree's organization path.
+    pub path: &'a str,
+    pub role: Option<Role>,
+    /// Part of an account name, a name or a phone number; empty for all.
+    pub search: &'a str,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// `text` with LIKE's wildcards (and the escape character itself) escaped by a backslash.
+fn like_escaped(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+pub(crate) fn account(row: &AnyRow) -> Result<Account, StoreError> {
     let role: String = row.try_get("role")?;
     Ok(Account {
         id: row.try_get("id")?,
@@ -188,19 +212,39 @@ impl Store {
         Ok(())
     }
 
-    /// Accounts whose organization lies in the subtree at `path`, optionally of one role, by login.
-    pub async fn accounts_under(&self, path: &str, role: Option<Role>) -> Result<Vec<Account>, StoreError> {
-        let rows = sqlx::query(
+    /// One page of the accounts in the subtree at `query.path`, in login order, and how many there are in all.
+    pub async fn accounts_page(&self, query: &AccountQuery<'_>) -> Result<(Vec<Account>, i64), StoreError> {
+        // LOWER on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's is not for ASCII.
+        const WHERE: &str = "FROM accounts a JOIN organizations o ON o.id = a.org_id \
+             WHERE o.path LIKE $1 AND ($2 IS NULL OR a.role = $2) \
+             AND ($3 = '' OR LOWER(a.login) LIKE $3 ESCAPE '\\' OR LOWER(a.display_name) LIKE $3 ESCAPE '\\' \
+             OR a.phone LIKE $3 ESCAPE '\\')";
+        let pattern = if query.search.is_empty() {
+            String::new()
+        } else {
+            format!("%{}%", like_escaped(&query.search.to_lowercase()))
+        };
+        let count = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {WHERE}"));
+        let total: i64 = sqlx::query_scalar(count)
+            .bind(format!("{}%", query.path))
+            .bind(query.role.map(Role::code))
+            .bind(&pattern)
+            .fetch_one(self.pool())
+            .await?;
+        let select = sqlx::AssertSqlSafe(format!(
             "SELECT a.id, a.login, a.phone, a.display_name, a.role, a.org_id, a.member_id, a.password_hash, \
              a.must_change_password, a.password_changed_at, a.failed_logins, a.locked_until, a.disabled \
-             FROM accounts a JOIN organizations o ON o.id = a.org_id \
-             WHERE o.path LIKE $1 AND ($2 IS NULL OR a.role = $2) ORDER BY a.login",
-        )
-        .bind(format!("{path}%"))
-        .bind(role.map(Role::code))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(account).collect()
+             {WHERE} ORDER BY a.login LIMIT $4 OFFSET $5"
+        ));
+        let rows = sqlx::query(select)
+            .bind(format!("{}%", query.path))
+            .bind(query.role.map(Role::code))
+            .bind(&pattern)
+            .bind(query.limit)
+            .bind(query.offset)
+            .fetch_all(self.pool())
+            .await?;
+        Ok((rows.iter().map(account).collect::<Result<_, _>>()?, total))
     }
 
     /// Changes who an account is and what it may do (name, phone, role, organization, roster entry).
@@ -317,10 +361,17 @@ mod tests {
             };
             let top = store.create_account(&make("top", Role::SystemAdmin, &county.id), 0).await?;
             let low = store.create_account(&make("low", Role::Member, &branch.id), 0).await?;
-            let logins = |v: Vec<Account>| v.into_iter().map(|a| a.login).collect::<Vec<_>>();
-            assert_eq!(logins(store.accounts_under(&county.path, None).await?), vec!["low", "top"]);
-            assert_eq!(logins(store.accounts_under(&branch.path, None).await?), vec!["low"]);
-            assert_eq!(logins(store.accounts_under(&county.path, Some(Role::SystemAdmin)).await?), vec!["top"]);
+            let under = |path, role, search| AccountQuery { path, role, search, limit: 10, offset: 0 };
+            let logins =
+                |(v, n): (Vec<Account>, i64)| (v.into_iter().map(|a| a.login).collect::<Vec<_>>().join(","), n);
+            assert_eq!(logins(store.accounts_page(&under(&county.path, None, "")).await?), ("low,top".to_owned(), 2));
+            assert_eq!(logins(store.accounts_page(&under(&branch.path, None, "")).await?), ("low".to_owned(), 1));
+            let admins = under(&county.path, Some(Role::SystemAdmin), "");
+            assert_eq!(logins(store.accounts_page(&admins).await?), ("top".to_owned(), 1));
+            assert_eq!(logins(store.accounts_page(&under(&county.path, None, "TO")).await?), ("top".to_owned(), 1));
+            assert_eq!(logins(store.accounts_page(&under(&county.path, None, "%")).await?).1, 0, "% is literal");
+            let second = AccountQuery { limit: 1, offset: 1, ..under(&county.path, None, "") };
+            assert_eq!(logins(store.accounts_page(&second).await?), ("top".to_owned(), 2), "a page, and the total");
 
             let change = AccountChange {
                 display_name: "书记",

@@ -28,7 +28,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-pub use accounts::{Account, AccountChange, NewAccount, Role};
+pub use accounts::{Account, AccountChange, AccountQuery, NewAccount, Role};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use campaigns::{Campaign, NewCampaign, OrgProgress};
 pub use error::StoreError;

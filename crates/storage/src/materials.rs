@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use crate::{Store, StoreError, new_id};
 
 /// Where a material stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MaterialStatus {
     Draft,
     Submitted,
@@ -519,17 +519,14 @@ impl Store {
         })
     }
 
-    /// Stores (or replaces) the engine's review of a version.
+    /// Stores (or replaces) the engine's review of a version. One upsert, so two servers reviewing the same
+    /// version at once (both seeing a stale review) both succeed and the later one stays.
     pub async fn save_review(&self, review: &StoredReview, now: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("DELETE FROM reviews WHERE material_id = $1 AND version = $2")
-            .bind(&review.material_id)
-            .bind(review.version)
-            .execute(&mut *tx)
-            .await?;
         sqlx::query(
             "INSERT INTO reviews (material_id, version, report, copy_ratio, net_copy_ratio, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (material_id, version) DO UPDATE SET report = excluded.report, \
+             copy_ratio = excluded.copy_ratio, net_copy_ratio = excluded.net_copy_ratio, created_at = excluded.created_at",
         )
         .bind(&review.material_id)
         .bind(review.version)
@@ -537,10 +534,21 @@ impl Store {
         .bind(review.copy_ratio)
         .bind(review.net_copy_ratio)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(self.pool())
         .await?;
-        tx.commit().await?;
         Ok(())
+    }
+
+    /// When the review of a version was made, if it has one: enough to tell whether a kept rendering of it is
+    /// still the one to show, without reading the report.
+    pub async fn review_made_at(&self, id: &str, version: i64) -> Result<Option<i64>, StoreError> {
+        let made: Option<i64> =
+            sqlx::query_scalar("SELECT created_at FROM reviews WHERE material_id = $1 AND version = $2")
+                .bind(id)
+                .bind(version)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(made)
     }
 
     pub async fn review_of(&self, id: &str, version: i64) -> Result<Option<StoredReview>, StoreError> {

@@ -68,9 +68,14 @@ impl Org {
 }
 
 fn org(row: &AnyRow) -> Result<Org, StoreError> {
+    org_with_id(row, "id")
+}
+
+/// An organization read from a row whose own id is in the column `id_column` (a join may give `id` to another table).
+pub(crate) fn org_with_id(row: &AnyRow, id_column: &str) -> Result<Org, StoreError> {
     let kind: String = row.try_get("kind")?;
     Ok(Org {
-        id: row.try_get("id")?,
+        id: row.try_get(id_column)?,
         parent_id: row.try_get("parent_id")?,
         name: row.try_get("name")?,
         kind: OrgKind::from_code(&kind)

@@ -4,7 +4,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Store, StoreError, flag};
+use crate::accounts::account;
+use crate::orgs::org_with_id;
+use crate::{Account, Org, Store, StoreError, flag};
 
 /// A login session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +73,24 @@ impl Store {
         row.as_ref().map(session).transpose()
     }
 
+    /// The session with its account and the account's organization, in one query: every signed-in request starts
+    /// here, and three round trips were a tenth of a page view's time under load. No row when any of them is missing.
+    pub async fn session_with_account(&self, token_hash: &str) -> Result<Option<(Session, Account, Org)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.token_hash, s.account_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, s.revoked, \
+             a.id, a.login, a.phone, a.display_name, a.role, a.org_id, a.member_id, a.password_hash, \
+             a.must_change_password, a.password_changed_at, a.failed_logins, a.locked_until, a.disabled, \
+             o.parent_id, o.name, o.kind, o.path, o.dissolved \
+             FROM sessions s JOIN accounts a ON a.id = s.account_id JOIN organizations o ON o.id = a.org_id \
+             WHERE s.token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some((session(&row)?, account(&row)?, org_with_id(&row, "org_id")?)))
+    }
+
     /// Marks activity, which pushes the idle timeout back.
     pub async fn touch_session(&self, token_hash: &str, now: i64) -> Result<(), StoreError> {
         let _turn = self.small_write_turn().await;
@@ -125,6 +145,11 @@ mod tests {
                 )
                 .await?;
             store.create_session("t1", &account.id, "csrf", 1_000, 100_000).await?;
+            let (joined, owner, org) = store.session_with_account("t1").await?.expect("joined");
+            assert_eq!((joined.account_id.as_str(), joined.csrf_token.as_str()), (account.id.as_str(), "csrf"));
+            assert_eq!(owner, account, "the account as the account query reads it");
+            assert_eq!(org, county, "the organization's own id, not the account's");
+            assert!(store.session_with_account("nope").await?.is_none());
             let s = store.session("t1").await?.expect("stored");
             assert!(s.is_live(2_000, 30_000));
             assert!(!s.is_live(40_000, 30_000), "idle too long");

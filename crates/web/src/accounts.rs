@@ -9,12 +9,12 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use mingjing_storage::{Account, AccountChange, Member, NewAccount, Org, Role, StoreError};
+use mingjing_storage::{Account, AccountChange, AccountQuery, Member, NewAccount, Org, Role, StoreError};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, require_csrf};
 use crate::csrf::TokenForm;
-use crate::pages::{HtmxRequest, render};
+use crate::pages::{HtmxRequest, Pages, render};
 use crate::{AppError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -83,6 +83,10 @@ struct ListPage {
     roles: Vec<(&'static str, &'static str)>,
     filter_org: String,
     filter_role: String,
+    search: String,
+    /// Accounts matching the filters, on all pages.
+    total: i64,
+    pages: Pages,
     csrf: String,
     error: Option<String>,
 }
@@ -93,7 +97,16 @@ struct ListQuery {
     org: String,
     #[serde(default)]
     role: String,
+    /// Part of an account name, a name or a phone number.
+    #[serde(default)]
+    q: String,
+    /// The page number; anything that is not one shows the first page.
+    #[serde(default)]
+    page: String,
 }
+
+/// Accounts on one page of the list: a county has a few thousand.
+const PAGE_SIZE: i64 = 50;
 
 async fn list_page(
     State(state): State<AppState>,
@@ -116,10 +129,12 @@ async fn list_view(
     let root = orgs.iter().find(|o| o.id == query.org).unwrap_or(&user.org);
     let role = Role::from_code(&query.role);
     let names: HashMap<&str, &str> = orgs.iter().map(|o| (o.id.as_str(), o.name.as_str())).collect();
-    let rows = state
-        .store
-        .accounts_under(&root.path, role)
-        .await?
+    let search = query.q.trim();
+    let page = query.page.trim().parse::<i64>().unwrap_or(1).max(1);
+    let listed =
+        AccountQuery { path: &root.path, role, search, limit: PAGE_SIZE, offset: (page - 1).saturating_mul(PAGE_SIZE) };
+    let (accounts, total) = state.store.accounts_page(&listed).await?;
+    let rows = accounts
         .into_iter()
         .map(|a| AccountRow {
             org: names.get(a.org_id.as_str()).copied().unwrap_or_default().to_owned(),
@@ -134,8 +149,11 @@ async fn list_view(
         rows,
         orgs: orgs.iter().map(|o| (o.id.clone(), o.name.clone())).collect(),
         roles: ROLES.iter().map(|r| (r.code(), r.label())).collect(),
-        filter_org: query.org,
         filter_role: role.map(Role::code).unwrap_or_default().to_owned(),
+        pages: Pages::new(page, total, PAGE_SIZE, &[("org", &query.org), ("role", &query.role), ("q", search)]),
+        search: search.to_owned(),
+        total,
+        filter_org: query.org,
         csrf: user.csrf.as_str().to_owned(),
         error,
     })

@@ -63,6 +63,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Each campaign's copy index, refreshed from the database before every review.
     pub indexes: copy_index::Indexes,
+    /// Submitted versions as a reviewer sees them, marked once and kept.
+    pub reviewed: materials::ReviewedVersions,
 }
 
 impl AppState {
@@ -73,7 +75,14 @@ impl AppState {
 
     /// The state with another clock, for tests.
     pub fn with_clock(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { config: Arc::new(config), store, clock, passwords: Passwords::default(), indexes: Default::default() }
+        Self {
+            config: Arc::new(config),
+            store,
+            clock,
+            passwords: Passwords::default(),
+            indexes: Default::default(),
+            reviewed: Default::default(),
+        }
     }
 }
 

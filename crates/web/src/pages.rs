@@ -205,3 +205,55 @@ mod tests {
         }
     }
 }
+
+/// The links between the pages of a long list, each keeping the list's filters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pages {
+    pub current: i64,
+    pub last: i64,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pages {
+    /// For page `current` of `total` rows shown `per_page` at a time; `filters` go into every link's query.
+    pub fn new(current: i64, total: i64, per_page: i64, filters: &[(&str, &str)]) -> Self {
+        let last = ((total + per_page - 1) / per_page.max(1)).max(1);
+        let link = |page: i64| {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            for (name, value) in filters.iter().filter(|(_, v)| !v.is_empty()) {
+                query.append_pair(name, value);
+            }
+            query.append_pair("page", &page.to_string());
+            format!("?{}", query.finish())
+        };
+        Self {
+            current,
+            last,
+            previous: (current > 1).then(|| link((current - 1).min(last))),
+            next: (current < last).then(|| link(current + 1)),
+        }
+    }
+
+    /// Whether there is more than one page at all.
+    pub fn several(&self) -> bool {
+        self.last > 1
+    }
+}
+
+#[cfg(test)]
+mod pages_tests {
+    use super::Pages;
+
+    #[test]
+    fn links_keep_the_filters_and_stop_at_the_ends() {
+        let pages = Pages::new(2, 120, 50, &[("q", "王 建"), ("role", "")]);
+        assert_eq!((pages.current, pages.last), (2, 3));
+        assert_eq!(pages.previous.as_deref(), Some("?q=%E7%8E%8B+%E5%BB%BA&page=1"));
+        assert_eq!(pages.next.as_deref(), Some("?q=%E7%8E%8B+%E5%BB%BA&page=3"));
+        let only = Pages::new(1, 0, 50, &[]);
+        assert!(!only.several() && only.previous.is_none() && only.next.is_none());
+        let beyond = Pages::new(9, 120, 50, &[]);
+        assert_eq!(beyond.previous.as_deref(), Some("?page=3"), "past the end leads back to the last page");
+    }
+}

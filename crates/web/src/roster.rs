@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::auth::{CurrentUser, require_csrf};
 use crate::orgs::require_roster_keeper;
-use crate::pages::{HtmxRequest, render};
+use crate::pages::{HtmxRequest, Pages, render};
 use crate::scope::Scope;
 use crate::{AppError, AppState};
 
@@ -191,7 +191,18 @@ struct PreviewPage {
     confirmed: bool,
     expired: bool,
     rows: Vec<PreviewRow>,
+    pages: Pages,
     csrf: String,
+}
+
+/// Rows on one page of a preview: a county's roster may hold thousands, and a phone cannot show them on one page.
+const PREVIEW_PAGE_ROWS: usize = 100;
+
+#[derive(Debug, Default, Deserialize)]
+struct PreviewQuery {
+    /// The page number; anything that is not one shows the first page.
+    #[serde(default)]
+    page: String,
 }
 
 /// The import `id`, if it is the user's own: anyone else's is a 404, like any id out of reach.
@@ -226,11 +237,16 @@ async fn preview_page(
     htmx: HtmxRequest,
     user: CurrentUser,
     Path(id): Path<String>,
+    Query(query): Query<PreviewQuery>,
 ) -> Result<Response, AppError> {
     let (import, org) = own_import(&state, &user, &id).await?;
     let mut rows: Vec<PreviewRow> = rows_of(&import.payload)?.into_iter().map(preview_row).collect();
     // The rows to fix come first; the file's order holds inside each group.
     rows.sort_by_key(|r| r.problems.is_empty());
+    let page = query.page.trim().parse::<usize>().unwrap_or(1).max(1);
+    let pages = Pages::new(page as i64, rows.len() as i64, PREVIEW_PAGE_ROWS as i64, &[]);
+    let rows: Vec<PreviewRow> =
+        rows.into_iter().skip((page - 1).saturating_mul(PREVIEW_PAGE_ROWS)).take(PREVIEW_PAGE_ROWS).collect();
     let page = PreviewPage {
         import_id: import.id,
         org_id: org.id,
@@ -241,6 +257,7 @@ async fn preview_page(
         confirmed: import.confirmed,
         expired: !import.confirmed && import.expires_at < state.clock.now_ms(),
         rows,
+        pages,
         csrf: user.csrf.as_str().to_owned(),
     };
     render(&htmx, "花名册预览", Some(&user.view()), &page)

@@ -7,7 +7,7 @@
 //! audit log as `access_denied`, so that probing shows up for the auditor. Pages that are refused by role rather
 //! than by id (the audit log for a member) answer 403: their existence is no secret.
 
-use mingjing_storage::{Campaign, Material, NewAuditEntry, Org, Role, StoreError};
+use mingjing_storage::{Campaign, Material, Member, NewAuditEntry, Org, Role, StoreError};
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -63,6 +63,11 @@ impl<'a> Scope<'a> {
     /// The material `id`, if the user may read it. Recording the view itself is the material page's job, since
     /// only it knows whether the material was shown or just checked.
     pub async fn material(&self, id: &str) -> Result<Material, AppError> {
+        self.material_and_owner(id).await.map(|(material, _, _)| material)
+    }
+
+    /// The material `id` with its author and the author's organization, which the check had to load anyway.
+    pub async fn material_and_owner(&self, id: &str) -> Result<(Material, Member, Org), AppError> {
         let material = match self.state.store.material(id).await {
             Ok(material) => material,
             Err(StoreError::NotFound) => return Err(self.refuse("material", id, "不存在").await),
@@ -71,7 +76,7 @@ impl<'a> Scope<'a> {
         let owner = self.state.store.member(&material.member_id).await?;
         let owner_org = self.state.store.org(&owner.org_id).await?;
         if self.can_read_material(&owner.id, &owner_org) {
-            Ok(material)
+            Ok((material, owner, owner_org))
         } else {
             Err(self.refuse("material", id, "超出权限范围").await)
         }

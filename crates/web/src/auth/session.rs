@@ -112,24 +112,19 @@ impl FromRequestParts<AppState> for CurrentUser {
 
 async fn load(state: &AppState, session_hash: &str, source_ip: Option<String>) -> Result<CurrentUser, AppError> {
     let now = state.clock.now_ms();
-    let session = state.store.session(session_hash).await?.ok_or(AppError::Unauthorized)?;
+    let (session, account, org) =
+        state.store.session_with_account(session_hash).await?.ok_or(AppError::Unauthorized)?;
     if session.revoked {
         return Err(AppError::Unauthorized);
     }
     if !session.is_live(now, duration_ms(state.config.session_idle_timeout)) {
         return Err(AppError::SessionExpired);
     }
-    let account = match state.store.account(&session.account_id).await {
-        Ok(account) => account,
-        Err(mingjing_storage::StoreError::NotFound) => return Err(AppError::Unauthorized),
-        Err(e) => return Err(e.into()),
-    };
     if account.disabled {
         // Disabling an account should end its sessions; if that was missed, end them now.
         state.store.revoke_sessions_of(&account.id).await?;
         return Err(AppError::Unauthorized);
     }
-    let org = state.store.org(&account.org_id).await?;
     let csrf = CsrfToken::from_stored(&session.csrf_token)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("session has a malformed form token")))?;
     if now - session.last_seen_at >= TOUCH_EVERY_MS {

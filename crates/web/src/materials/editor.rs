@@ -16,7 +16,7 @@ use mingjing_review::{Audience, Draft, Review};
 use mingjing_storage::{Campaign, Material, MaterialStatus, Member, Role, StoreError, StoredReview};
 use serde::Deserialize;
 
-use super::{campaign_in_reach, definition, writer};
+use super::{campaign_in_reach, definition, files_matters_report, writer};
 use crate::auth::{CurrentUser, require_csrf};
 use crate::pages::{HtmxRequest, render};
 use crate::{AppError, AppState};
@@ -69,7 +69,8 @@ struct EditorPage {
     others: Vec<OtherView>,
     tail: Vec<BlockView>,
     body: String,
-    leading_cadre: bool,
+    /// The member files the 有关事项报告 in this campaign.
+    files_matters: bool,
     uploaded: bool,
     conflict: Option<String>,
     /// This rendering's own id: its autosaves never conflict with its own saves.
@@ -206,7 +207,7 @@ async fn editor(
             block("measures", "整改措施", "针对上面的问题逐条写出措施，写明怎么改、何时改到位", &draft.measures, 6),
         ],
         body: shown.body,
-        leading_cadre: member.leading_cadre,
+        files_matters: files_matters_report(&def, member).is_ok(),
         uploaded: shown.uploaded,
         conflict: shown.conflict,
         editor_id: mingjing_storage::new_id(),
@@ -501,18 +502,24 @@ async fn submit(state: &AppState, user: &CurrentUser, material: &Material) -> Re
     let now = state.clock.now_ms();
     let store = &state.store;
     let submitted = store.retrying(|| store.submit_material(&material.id, material.version, now)).await?;
-    let review = review_material(state, &submitted).await?;
+    save_review(state, &submitted, now).await?;
+    user.audit(state, "submit_material", Some(&submitted.id), "ok", "").await?;
+    Ok(())
+}
+
+/// Reviews the material's current version and stores the report, replacing any earlier review of that version.
+pub(super) async fn save_review(state: &AppState, material: &Material, now: i64) -> Result<(), AppError> {
+    let review = review_material(state, material).await?;
     let report = serde_json::to_string(&review).map_err(|e| AppError::Internal(e.into()))?;
     let copy = review.copy.as_ref();
     let stored = StoredReview {
-        material_id: submitted.id.clone(),
-        version: submitted.version,
+        material_id: material.id.clone(),
+        version: material.version,
         report,
         copy_ratio: copy.map(|c| c.copy_ratio),
         net_copy_ratio: copy.map(|c| c.net_copy_ratio),
     };
     state.store.save_review(&stored, now).await?;
-    user.audit(state, "submit_material", Some(&submitted.id), "ok", "").await?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::{campaign_in_reach, reviews, writer};
+use super::{campaign_in_reach, definition, files_matters_report, reviews, writer};
 use crate::auth::{CurrentUser, require_csrf};
 use crate::pages::{HtmxRequest, render};
 use crate::{AppError, AppState};
@@ -162,9 +162,8 @@ pub(super) async fn matters_page(
             (campaign, member, true)
         }
     };
-    if !member.leading_cadre {
-        return Err(AppError::BadRequest("只有党员领导干部需要填写有关事项报告".into()));
-    }
+    files_matters_report(&definition(&campaign.definition)?, &member)
+        .map_err(|why| AppError::BadRequest(why.into()))?;
     let stored = state.store.matters_report(&campaign.id, &member.id).await?;
     let answers: Answers = stored.as_ref().and_then(|s| serde_json::from_str(&s.answers).ok()).unwrap_or_default();
     let items = ITEMS
@@ -198,9 +197,8 @@ pub(super) async fn save_matters(
     let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_default();
     require_csrf(&user, field("csrf"))?;
     let (campaign, _, member) = writer(&state, &user, &id).await?;
-    if !member.leading_cadre {
-        return Err(AppError::BadRequest("只有党员领导干部需要填写有关事项报告".into()));
-    }
+    files_matters_report(&definition(&campaign.definition)?, &member)
+        .map_err(|why| AppError::BadRequest(why.into()))?;
     let mut answers = Answers::default();
     for item in ITEMS {
         let yes = field(&format!("{}_yes", item.key)) == "1";

@@ -9,6 +9,7 @@ mod review;
 
 use axum::Router;
 use axum::routing::{get, post};
+use mingjing_review::Audience;
 use mingjing_review::Campaign as Definition;
 use mingjing_storage::{Campaign, Member, Org, Role};
 
@@ -16,6 +17,7 @@ use crate::auth::CurrentUser;
 use crate::{AppError, AppState};
 
 pub use editor::review_material;
+pub use review::ReviewedVersions;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -67,4 +69,16 @@ fn reviews(user: &CurrentUser, member: &Member, member_org: &Org) -> bool {
     matches!(user.role(), Role::Secretary | Role::SuperiorAdmin)
         && user.org.contains(member_org)
         && user.account.member_id.as_deref() != Some(member.id.as_str())
+}
+
+/// Whether `member` files the 有关事项报告 in a campaign: it is for leading cadres, and only when the campaign asks
+/// for it at all (some years' notices leave it out).
+fn files_matters_report(def: &Definition, member: &Member) -> Result<(), &'static str> {
+    if !def.requires_matters_report(Audience::Member) && !def.requires_matters_report(Audience::Committee) {
+        return Err("本次活动不要求填写有关事项报告");
+    }
+    if !member.leading_cadre {
+        return Err("只有党员领导干部需要填写有关事项报告");
+    }
+    Ok(())
 }

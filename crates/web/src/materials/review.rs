@@ -3,6 +3,7 @@
 //! passages, and the list of kept versions.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
@@ -10,7 +11,9 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use mingjing_review::Review;
 use mingjing_review::copy::Tier;
-use mingjing_storage::{Decision, Material, MaterialStatus, NewDecision, PassageNote, Role};
+use mingjing_storage::{Campaign, Decision, Material, MaterialStatus, NewDecision, PassageNote, Role};
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
 use serde::Deserialize;
 
 use super::{percent, reviews};
@@ -130,6 +133,7 @@ fn quote(text: &[char], note: &PassageNote) -> String {
     }
 }
 
+#[derive(Debug)]
 struct Summary {
     aspects: usize,
     covered: usize,
@@ -148,15 +152,95 @@ struct Summary {
     sources: Vec<String>,
 }
 
+/// What a reviewer sees of one version: its paragraphs with every finding marked, and the summary of the review.
+#[derive(Debug)]
+pub struct ReviewedVersion {
+    paragraphs: Vec<Paragraph>,
+    summary: Option<Summary>,
+}
+
+impl ReviewedVersion {
+    /// Roughly the bytes it holds, which is what the cache bounds.
+    fn weight(&self) -> u64 {
+        self.paragraphs.iter().map(|p| p.html.len() as u64 + 32).sum::<u64>() + 1024
+    }
+}
+
+/// Reviewed versions already worked out, keyed by the material, the version and when its review was made. A
+/// version's text never changes (a revision is a new version) and its review only when the campaign's definition
+/// is edited while it awaits its decision; a campaign's busiest hour is secretaries reopening the same submitted
+/// materials, and parsing the stored report and marking the text was most of a page view's work.
+#[derive(Debug, Clone)]
+pub struct ReviewedVersions(Arc<Cache<VersionKey, Arc<ReviewedVersion>, ByWeight>>);
+
+/// Material id, version, and when the version's review was made.
+type VersionKey = (String, i64, i64);
+
+#[derive(Debug, Clone)]
+struct ByWeight;
+
+impl Weighter<VersionKey, Arc<ReviewedVersion>> for ByWeight {
+    fn weight(&self, _: &VersionKey, value: &Arc<ReviewedVersion>) -> u64 {
+        value.weight()
+    }
+}
+
+impl Default for ReviewedVersions {
+    /// About 64 MiB: a county's few thousand materials several times over.
+    fn default() -> Self {
+        Self(Arc::new(Cache::with_weighter(4096, 64 << 20, ByWeight)))
+    }
+}
+
+impl ReviewedVersions {
+    /// Version `version` of `material` as a reviewer sees it, from the cache or worked out from the database. A
+    /// submitted version whose review predates an edit of the campaign (its aspects, its mandated phrases) is
+    /// reviewed again first, so the secretary decides on the rules now in force.
+    async fn get(
+        &self,
+        state: &AppState,
+        campaign: &Campaign,
+        material: &Material,
+        version: i64,
+    ) -> Result<Arc<ReviewedVersion>, AppError> {
+        let mut made = state.store.review_made_at(&material.id, version).await?;
+        let awaiting = material.status == MaterialStatus::Submitted && version == material.version;
+        if awaiting && made.is_some_and(|at| at < campaign.updated_at) {
+            let now = state.clock.now_ms();
+            super::editor::save_review(state, material, now).await?;
+            made = Some(now);
+        }
+        // A version without a review yet (a draft, or one shown an instant before its review is stored) is worked
+        // out every time and never kept.
+        let key = made.map(|at| (material.id.clone(), version, at));
+        if let Some(found) = key.as_ref().and_then(|key| self.0.get(key)) {
+            return Ok(found);
+        }
+        let body = state.store.material_version(&material.id, version).await.map_err(|_| AppError::NotFound)?.body;
+        let stored = state.store.review_of(&material.id, version).await?;
+        let review: Option<Review> = stored.and_then(|s| serde_json::from_str(&s.report).ok());
+        let names = source_names(state, &material.campaign_id, review.as_ref()).await;
+        let marks = review.as_ref().map(|r| marks(r, &names)).unwrap_or_default();
+        let shown = Arc::new(ReviewedVersion {
+            paragraphs: marked_paragraphs(&body, &marks),
+            summary: review.as_ref().map(|r| summary(r, &names)),
+        });
+        if let Some(key) = key.filter(|_| review.is_some()) {
+            self.0.insert(key, Arc::clone(&shown));
+        }
+        Ok(shown)
+    }
+}
+
 /// A paragraph of the text with the notes attached to it.
-struct ParagraphView {
-    paragraph: Paragraph,
+struct ParagraphView<'a> {
+    paragraph: &'a Paragraph,
     notes: Vec<String>,
 }
 
 #[derive(Template)]
 #[template(path = "materials/material.html")]
-struct MaterialPage {
+struct MaterialPage<'a> {
     campaign_id: String,
     campaign_title: String,
     material_id: String,
@@ -167,8 +251,8 @@ struct MaterialPage {
     /// Showing an older version than the current one.
     old_version: bool,
     returned_comment: Option<String>,
-    summary: Option<Summary>,
-    paragraphs: Vec<ParagraphView>,
+    summary: Option<&'a Summary>,
+    paragraphs: Vec<ParagraphView<'a>>,
     can_decide: bool,
     is_author: bool,
     csrf: String,
@@ -187,23 +271,18 @@ pub(super) async fn material_page(
     Path(id): Path<String>,
     Query(query): Query<VersionQuery>,
 ) -> Result<Response, AppError> {
-    let material = crate::Scope::new(&state, &user).material(&id).await?;
-    let member = state.store.member(&material.member_id).await?;
-    let member_org = state.store.org(&member.org_id).await?;
+    let (material, member, member_org) = crate::Scope::new(&state, &user).material_and_owner(&id).await?;
     let own = user.account.member_id.as_deref() == Some(member.id.as_str());
     if !own {
         user.audit(&state, "view_material", Some(&id), "ok", "").await?;
     }
     let version = query.version.filter(|v| (1..=material.version).contains(v)).unwrap_or(material.version);
     let campaign = state.store.campaign(&material.campaign_id).await?;
-    let body = state.store.material_version(&material.id, version).await.map_err(|_| AppError::NotFound)?.body;
-    let stored = state.store.review_of(&material.id, version).await?;
-    let review: Option<Review> = stored.and_then(|s| serde_json::from_str(&s.report).ok());
-    let names = source_names(&state, &material.campaign_id, review.as_ref()).await;
+    let shown = state.reviewed.get(&state, &campaign, &material, version).await?;
     let (returned_comment, notes) = notes_on(&state, &material, version).await?;
-    let marks = review.as_ref().map(|r| marks(r, &names)).unwrap_or_default();
-    let paragraphs = marked_paragraphs(&body, &marks)
-        .into_iter()
+    let paragraphs = shown
+        .paragraphs
+        .iter()
         .map(|paragraph| {
             let notes = notes
                 .iter()
@@ -223,7 +302,7 @@ pub(super) async fn material_page(
         version,
         old_version: version != material.version,
         returned_comment,
-        summary: review.as_ref().map(|r| summary(r, &names)),
+        summary: shown.summary.as_ref(),
         paragraphs,
         can_decide: reviews(&user, &member, &member_org)
             && material.status == MaterialStatus::Submitted
@@ -344,9 +423,7 @@ pub(super) async fn decide(
 ) -> Result<Response, AppError> {
     let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_default();
     require_csrf(&user, field("csrf"))?;
-    let material = crate::Scope::new(&state, &user).material(&id).await?;
-    let member = state.store.member(&material.member_id).await?;
-    let member_org = state.store.org(&member.org_id).await?;
+    let (material, member, member_org) = crate::Scope::new(&state, &user).material_and_owner(&id).await?;
     if !reviews(&user, &member, &member_org) {
         return Err(AppError::NotFound);
     }
@@ -424,8 +501,7 @@ pub(super) async fn versions_page(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let material = crate::Scope::new(&state, &user).material(&id).await?;
-    let member = state.store.member(&material.member_id).await?;
+    let (material, member, _) = crate::Scope::new(&state, &user).material_and_owner(&id).await?;
     let approvals = state.store.approvals_of(&material.id).await?;
     let mut names: HashMap<String, String> = HashMap::new();
     let mut rows = Vec::new();

@@ -169,3 +169,44 @@ async fn nobody_but_the_system_admin_reaches_accounts_and_the_system_admin_reach
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_long_account_list_is_searched_and_paged() {
+    each_backend(|app: App| async move {
+        let f = &app.fixture;
+        for i in 0..120 {
+            let login = format!("dangyuan{i:03}");
+            let new = mingjing_storage::NewAccount {
+                login: &login,
+                phone: None,
+                display_name: "批量党员",
+                role: mingjing_storage::Role::Member,
+                org_id: &f.branch_b.id,
+                member_id: None,
+                password_hash: "h",
+                must_change_password: true,
+            };
+            app.store.create_account(&new, 0).await.expect("account");
+        }
+        let admin = app.signed_in("xitong").await;
+        let (_, first) = admin.page("/accounts?role=member").await;
+        assert!(
+            first.contains("第 1/3 页") && first.contains("dangyuan000") && !first.contains("dangyuan060"),
+            "{first}"
+        );
+        assert!(first.contains("href=\"?role=member&#38;page=2\""), "the next page keeps the filter: {first}");
+        let (_, third) = admin.page("/accounts?role=member&page=3").await;
+        assert!(third.contains("第 3/3 页") && !third.contains("dangyuan000") && !third.contains(">下一页<"));
+        let (_, found) = admin.page("/accounts?q=DANGYUAN11").await;
+        assert!(
+            found.contains("共 10 个账号") && found.contains("dangyuan119") && !found.contains("shuji_a"),
+            "{found}"
+        );
+        let (_, by_name) = admin.page("/accounts?q=%E6%89%B9%E9%87%8F").await;
+        assert!(by_name.contains("共 120 个账号"), "by name");
+        let (status, odd) = admin.page("/accounts?page=abc&q=%25_").await;
+        assert_eq!(status, StatusCode::OK, "a page number that is not one shows the first page");
+        assert!(odd.contains("共 0 个账号"), "LIKE's wildcards are searched for literally");
+    })
+    .await;
+}

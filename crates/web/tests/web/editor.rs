@@ -3,6 +3,7 @@
 //! and the copy index shared by two servers over one database — on both backends.
 
 use mingjing_storage::NewCampaign;
+use mingjing_web::Clock;
 use reqwest::StatusCode;
 
 use crate::helpers::{App, START_MS, TestServer, each_backend, form_token, location};
@@ -357,6 +358,23 @@ async fn the_matters_report_is_for_leading_cadres_and_their_reviewers_only() {
             assert!(!html.contains("新购住房"), "{login} must not read it");
         }
         assert!(app.audit("view_matters").await.iter().any(|e| e.outcome == "ok"), "reads are audited");
+
+        // A year whose notice leaves the report out: not even a leading cadre files one.
+        let mut without = mingjing_review::Campaign::builtin("2021-county").expect("built in");
+        without.matters_report.clear();
+        let definition = toml::to_string(&without).expect("toml");
+        let new =
+            NewCampaign {
+                org_id: &f.county.id, year: 2022, title: "不要求报告", notice: "", definition: &definition
+            };
+        let other = app.store.create_campaign(&new, START_MS).await.expect("campaign").id;
+        let (status, html) = member.page(&format!("/campaigns/{other}/matters")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains("本次活动不要求填写有关事项报告"), "{html}");
+        let (_, editor) = member.page(&format!("/campaigns/{other}")).await;
+        assert!(!editor.contains("/matters\""), "no link to a form the campaign does not ask for");
+        let (_, editor) = member.page(&format!("/campaigns/{id}")).await;
+        assert!(editor.contains(&format!("/campaigns/{id}/matters\"")), "the link where it is asked for");
     })
     .await;
 }
@@ -380,6 +398,40 @@ async fn two_servers_on_one_database_review_against_each_others_materials() {
         let copy = report.copy.expect("copy report");
         assert!(copy.copies.iter().any(|c| c.source == material.id), "and the second sees the first's in turn");
         second.stop().await.expect("stop");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn editing_the_campaign_reviews_a_waiting_material_again() {
+    each_backend(|app: App| async move {
+        let id = campaign(&app).await;
+        submit(&app, "wangjianguo", &id, EXAMPLE).await;
+        let material = app.store.material_of(&id, &app.fixture.member_a.id).await.expect("q").expect("m");
+        let secretary = app.signed_in("shuji_a").await;
+        let page = format!("/materials/{}", material.id);
+        let (_, before) = secretary.page(&page).await;
+        assert!(before.contains("检视方面覆盖 5/5"), "{before}");
+        assert_eq!(secretary.page(&page).await.1, before, "the kept rendering is the same page");
+
+        let mut definition = mingjing_review::Campaign::builtin("2021-county").expect("built in");
+        definition.aspects.member.push(mingjing_review::campaign::Aspect {
+            title: "在严守财经纪律方面".to_owned(),
+            keywords: vec!["财经纪律".to_owned()],
+        });
+        let definition = toml::to_string(&definition).expect("toml");
+        app.clock.advance(std::time::Duration::from_secs(60));
+        let edit = NewCampaign {
+            org_id: &app.fixture.county.id,
+            year: 2021,
+            title: "2021年度组织生活会",
+            notice: "",
+            definition: &definition,
+        };
+        app.store.update_campaign(&id, 1, &edit, app.clock.now_ms()).await.expect("edit");
+
+        let (_, after) = secretary.page(&page).await;
+        assert!(after.contains("检视方面覆盖 5/6") && after.contains("未见：在严守财经纪律方面"), "{after}");
     })
     .await;
 }

@@ -259,3 +259,27 @@ async fn roster_pages_are_refused_to_every_role_and_branch_that_must_not_reach_t
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_long_roster_is_previewed_a_hundred_rows_at_a_time_problems_first() {
+    each_backend(|app: App| async move {
+        let f = &app.fixture;
+        let secretary = app.signed_in("shuji_a").await;
+        let mut text = "姓名,身份证号,人员类别,入党时间\n".to_owned();
+        for i in 0..250 {
+            let joined = if i == 240 { "2010-13-40" } else { "2010-07-01" };
+            text.push_str(&format!("党员{i:03},{},正式党员,{joined}\n", id("19700303", &format!("{i:03}"))));
+        }
+        let (path, first) = preview(&secretary, &f.branch_a.id, "花名册.csv", text.into_bytes()).await;
+        assert!(first.contains("共 250 人") && first.contains("第 1/3 页"), "{first}");
+        assert!(
+            first.contains("党员240") && first.contains("党员000") && !first.contains("党员150"),
+            "the bad row first"
+        );
+        let (_, third) = secretary.page(&format!("{path}?page=3")).await;
+        assert!(third.contains("党员249") && !third.contains("党员000") && third.contains("第 3/3 页"));
+        let (status, _) = secretary.page(&format!("{path}?page=x")).await;
+        assert_eq!(status, StatusCode::OK, "a page number that is not one shows the first page");
+    })
+    .await;
+}

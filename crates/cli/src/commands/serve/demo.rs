@@ -12,8 +12,8 @@ use mingjing_review::input::Source;
 use mingjing_review::normalize::NormText;
 use mingjing_review::{Audience, Campaign, Corpus, Options, review_against};
 use mingjing_storage::{
-    Decision, Member, NewAccount, NewCampaign, NewDecision, NewMember, OrgKind, PassageNote, Role, Standing, Store,
-    StoreError, StoredReview,
+    Decision, Member, MemberDetails, NewAccount, NewCampaign, NewDecision, NewMember, OrgKind, PassageNote, Role,
+    Standing, Store, StoreError, StoredReview,
 };
 
 /// The password every demo account shares; printed at start, never for real use.
@@ -50,6 +50,26 @@ const GIVEN: &[&str] = &[
     "德明", "永红", "立新", "卫东", "小龙", "欣怡", "子涵", "浩然", "思远", "雨婷", "佳琪", "俊杰", "宏伟", "振华",
     "光明",
 ];
+const EDUCATION: &[&str] = &["大学本科", "大学本科", "大学本科", "研究生", "大学专科", "高中"];
+
+/// The roster columns an imported 花名册 would fill: an ID number whose birth date makes the member 18 to 30 when
+/// they joined, the gender its 17th digit says, and the check digit a real number has. The region code 419901 is
+/// assigned to no place, so no demo number can be a real person's.
+fn roster_details(dice: &mut Dice, joined_year: u64) -> Result<MemberDetails, StoreError> {
+    let birth = format!("{}{:02}{:02}", joined_year - 18 - dice.below(13), 1 + dice.below(12), 1 + dice.below(28));
+    let sequence = dice.below(1000);
+    let first17 = format!("419901{birth}{sequence:03}");
+    let check = mingjing_roster::check_digit(&first17).ok_or_else(|| StoreError::State("demo ID number".into()))?;
+    let gender = if sequence % 2 == 1 { "男" } else { "女" };
+    Ok(MemberDetails {
+        id_number: Some(format!("{first17}{check}")),
+        gender: Some(gender.to_owned()),
+        birth_date: Some(format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..])),
+        ethnicity: Some(if dice.below(10) == 0 { "回族" } else { "汉族" }.to_owned()),
+        education: Some(dice.pick(EDUCATION).to_owned()),
+    })
+}
+
 const POSTS: &[&str] =
     &["科员", "副主任", "主任", "干事", "教师", "医师", "护士", "村委会委员", "社区网格员", "会计", "技术员"];
 
@@ -116,7 +136,9 @@ pub async fn seed(store: &Store, password_hash: &str, now: i64) -> Result<Vec<De
             let size = 14 + dice.below(12);
             for n in 0..size {
                 let name = format!("{}{}", dice.pick(SURNAMES), dice.pick(GIVEN));
-                let joined = format!("{}-{:02}-01", 1985 + dice.below(39), 1 + dice.below(12));
+                let joined_year = 1985 + dice.below(39);
+                let joined = format!("{joined_year}-{:02}-01", 1 + dice.below(12));
+                let details = roster_details(&mut dice, joined_year)?;
                 let standing = if dice.below(12) == 0 { Standing::Probationary } else { Standing::Full };
                 let phone = format!("139{:08}", dice.below(100_000_000));
                 let new = NewMember {
@@ -128,7 +150,7 @@ pub async fn seed(store: &Store, password_hash: &str, now: i64) -> Result<Vec<De
                     phone: Some(&phone),
                     leading_cadre: n == 0,
                 };
-                let member = store.add_member(&new, now).await?;
+                let member = store.add_member_with(&new, &details, now).await?;
                 let (login, role) = if n == 0 {
                     (format!("secretary{branch_no:02}"), Role::Secretary)
                 } else {
@@ -290,4 +312,63 @@ async fn materials(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use mingjing_storage::testing::each_backend;
+    use mingjing_storage::{MaterialStatus, OrgKind};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_demo_county_is_complete_plausible_and_made_once() {
+        each_backend(|store| async move {
+            let printed = seed(&store, "hash", 1_767_196_800_000).await?;
+            assert!(printed.iter().any(|a| a.role == Role::SuperiorAdmin) && printed.len() >= 7);
+            let county = store.org(&store.account_by_login(ADMIN_LOGIN).await?.expect("admin").org_id).await?;
+            let orgs = store.subtree(&county).await?;
+            let branches = orgs.iter().filter(|o| o.kind == OrgKind::Branch).count();
+            let committees = orgs.iter().filter(|o| o.kind == OrgKind::Committee).count();
+            assert!((3..=4).contains(&committees) && (14..=16).contains(&branches), "{committees} / {branches}");
+            let members = store.members_under(&county.path).await?;
+            assert!((250..=400).contains(&members.len()), "{} members", members.len());
+            let mut numbers = HashSet::new();
+            for m in &members {
+                let number = m.id_number.as_deref().expect("an ID number");
+                assert_eq!(mingjing_roster::check_digit(&number[..17]), number.chars().last(), "{number}");
+                assert!(number.starts_with("419901"), "a region code of no place");
+                let birth = m.birth_date.as_deref().expect("a birth date").replace('-', "");
+                assert_eq!(&number[6..14], birth, "the number encodes the birth date");
+                let odd = number.as_bytes()[16] % 2 == 1;
+                assert_eq!(m.gender.as_deref(), Some(if odd { "男" } else { "女" }));
+                let joined: u32 = m.joined_on.as_deref().expect("joined")[..4].parse().expect("a year");
+                let born: u32 = birth[..4].parse().expect("a year");
+                assert!((18..=30).contains(&(joined - born)), "joined at {}", joined - born);
+                numbers.insert(number.to_owned());
+            }
+            assert!(numbers.len() + 3 >= members.len(), "numbers are (nearly) all distinct");
+
+            let campaigns = store.campaigns_opened_under(&county).await?;
+            assert_eq!(campaigns.len(), 2, "the example's campaign and the current year's");
+            let current = campaigns.iter().find(|c| c.year == 2025).expect("the current campaign");
+            let statuses: HashSet<MaterialStatus> =
+                store.materials_under(&current.id, &county.path).await?.into_iter().map(|m| m.status).collect();
+            for status in
+                [MaterialStatus::Draft, MaterialStatus::Submitted, MaterialStatus::Returned, MaterialStatus::Approved]
+            {
+                assert!(statuses.contains(&status), "{status:?}");
+            }
+            let copied = store.copy_ratios(&current.id).await?;
+            assert!(copied.values().any(|(copy, _)| copy.is_some_and(|c| c > 0.2)), "some materials copy others");
+
+            let again = seed(&store, "hash", 1_767_196_900_000).await?;
+            assert!(!again.is_empty());
+            assert_eq!(store.members_under(&county.path).await?.len(), members.len(), "seeded once");
+            Ok(())
+        })
+        .await;
+    }
 }
