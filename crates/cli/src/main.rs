@@ -23,6 +23,10 @@ enum Command {
     /// 参考材料索引
     #[command(subcommand)]
     Index(commands::index::Command),
+    /// 在线备份 SQLite 数据库（服务运行时也可以）
+    Backup(commands::backup::BackupArgs),
+    /// 从备份恢复 SQLite 数据库（须先停止服务）
+    Restore(commands::backup::RestoreArgs),
     /// 生成带真值的合成语料（用于测量复制检测的准确率和性能）
     GenCorpus(commands::gen_corpus::Args),
 }
@@ -34,6 +38,8 @@ fn main() -> ExitCode {
         Command::Review(args) => commands::review::run(&args),
         Command::Index(command) => commands::index::run(&command),
         Command::GenCorpus(args) => commands::gen_corpus::run(&args),
+        Command::Backup(args) => commands::backup::backup(&args),
+        Command::Restore(args) => commands::backup::restore(&args),
     }
 }
 

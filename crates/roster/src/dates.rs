@@ -95,8 +95,9 @@ pub(crate) fn is_real_day(text: &str) -> bool {
     matches!(parts.as_slice(), [y, m, d] if ymd(*y, *m, Some(*d)).is_ok())
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm). Public because the server's
+/// times and the backups' file names need the same arithmetic, and one copy is enough.
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

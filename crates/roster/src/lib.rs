@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 pub use cells::Cell;
-pub use dates::parse_date;
+pub use dates::{civil_from_days, parse_date};
 pub use fields::Field;
 pub use id_number::{EXCEL_FLOAT, IdNumber, check_digit, mask};
 

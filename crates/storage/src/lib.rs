@@ -8,6 +8,7 @@
 
 mod accounts;
 mod audit;
+pub mod backup;
 mod campaigns;
 mod error;
 mod ids;
@@ -18,6 +19,8 @@ mod orgs;
 mod references;
 mod roster;
 mod sessions;
+mod study;
+mod talks;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
@@ -41,11 +44,13 @@ pub use meeting::{
     Attendance, Criticism, LockGap, Meeting, MeetingContent, MeetingError, MeetingLock, MeetingNote, MeetingSummary,
     Presence, RecordProblem, canonical, content_hash, note_hash, notes_chain_holds,
 };
-pub use orgs::{Member, NewMember, Org, OrgKind, Standing};
+pub use orgs::{CommitteePost, Member, NewMember, Org, OrgKind, Standing};
 pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
 pub use references::ReferenceDocument;
 pub use roster::{IMPORT_DONE, IMPORT_EXPIRED, NewRosterImport, RosterImport};
 pub use sessions::Session;
+pub use study::{ABSENCE_WITHOUT_REASON, Attendance, NOT_IN_BRANCH, NewStudySession, StudySession};
+pub use talks::{NewTalk, TALK_WITH_SELF, Talk, TalkSettings};
 
 /// Which database is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

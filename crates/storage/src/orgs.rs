@@ -122,6 +122,35 @@ impl Standing {
     }
 }
 
+/// A seat on a branch committee (支部委员会), which decides who must talk with whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitteePost {
+    /// 党支部书记: talks with every committee member and member.
+    Secretary,
+    /// 支部委员 (副书记, 组织委员, 宣传委员, 纪检委员…).
+    Committee,
+}
+
+impl CommitteePost {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Secretary => "secretary",
+            Self::Committee => "committee",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Secretary, Self::Committee].into_iter().find(|p| p.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Secretary => "党支部书记",
+            Self::Committee => "支部委员",
+        }
+    }
+}
+
 /// A Party member on a branch's roster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
@@ -140,6 +169,8 @@ pub struct Member {
     pub birth_date: Option<String>,
     pub ethnicity: Option<String>,
     pub education: Option<String>,
+    /// The member's seat on the branch committee, if any.
+    pub committee_post: Option<CommitteePost>,
 }
 
 /// The roster's personal data of a member, apart from [`NewMember`] so that callers that need none of it
@@ -182,13 +213,17 @@ fn member(row: &AnyRow) -> Result<Member, StoreError> {
         birth_date: row.try_get("birth_date")?,
         ethnicity: row.try_get("ethnicity")?,
         education: row.try_get("education")?,
+        committee_post: row
+            .try_get::<Option<String>, _>("committee_post")?
+            .as_deref()
+            .and_then(CommitteePost::from_code),
     })
 }
 
 macro_rules! member_columns {
     () => {
         "id, org_id, name, standing, joined_on, post, phone, leading_cadre, id_number, gender, birth_date, ethnicity, \
-         education"
+         education, committee_post"
     };
 }
 
@@ -439,6 +474,19 @@ impl Store {
         Ok(())
     }
 
+    /// Seats a member on the branch committee, or takes the seat away (`None`).
+    pub async fn set_committee_post(&self, id: &str, post: Option<CommitteePost>) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE members SET committee_post = $2 WHERE id = $1")
+            .bind(id)
+            .bind(post.map(CommitteePost::code))
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub async fn member(&self, id: &str) -> Result<Member, StoreError> {
         let row = sqlx::query(concat!("SELECT ", member_columns!(), " FROM members WHERE id = $1"))
             .bind(id)
@@ -452,7 +500,7 @@ impl Store {
     pub async fn members_under(&self, path: &str) -> Result<Vec<Member>, StoreError> {
         let rows = sqlx::query(
             "SELECT p.id, p.org_id, p.name, p.standing, p.joined_on, p.post, p.phone, p.leading_cadre, p.id_number, \
-             p.gender, p.birth_date, p.ethnicity, p.education FROM members p JOIN organizations o ON o.id = p.org_id WHERE o.path LIKE $1 ORDER BY o.path, p.name, p.id",
+             p.gender, p.birth_date, p.ethnicity, p.education, p.committee_post FROM members p JOIN organizations o ON o.id = p.org_id WHERE o.path LIKE $1 ORDER BY o.path, p.name, p.id",
         )
         .bind(format!("{path}%"))
         .fetch_all(self.pool())

@@ -129,6 +129,11 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "meeting.save" => "保存组织生活会记录",
         "meeting.lock" => "锁定组织生活会记录",
         "meeting.note" => "添加组织生活会记录更正说明",
+        "study.save" => "保存学习研讨记录",
+        "study.delete" => "删除学习研讨记录",
+        "talk.save" => "保存谈心谈话记录",
+        "talk.delete" => "删除谈心谈话记录",
+        "talk_settings.save" => "修改谈心谈话要求",
         _ => return None,
     })
 }
@@ -137,22 +142,8 @@ pub fn action_label(code: &str) -> Option<&'static str> {
 pub fn beijing_time(unix_ms: i64) -> String {
     let seconds = unix_ms.div_euclid(1000) + 8 * 3600;
     let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = mingjing_roster::civil_from_days(days);
     format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", of_day / 3600, of_day % 3600 / 60, of_day % 60)
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

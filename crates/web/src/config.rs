@@ -18,7 +18,7 @@ const ENV_PREFIX: &str = "MINGJING_";
 const MIB: u64 = 1024 * 1024;
 
 /// The keys a configuration file may hold; an environment variable is `MINGJING_` + the key in capitals.
-pub const KNOWN_KEYS: [&str; 10] = [
+pub const KNOWN_KEYS: [&str; 13] = [
     "bind",
     "database_url",
     "session_idle_minutes",
@@ -29,6 +29,9 @@ pub const KNOWN_KEYS: [&str; 10] = [
     "request_timeout_secs",
     "compression",
     "allowed_origins",
+    "backup_dir",
+    "backup_every_hours",
+    "backup_keep",
 ];
 
 /// How log lines are written.
@@ -144,6 +147,11 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     /// Password rules, lockout and rotation. Only `dengbao` exists so far, so there is no key to choose it yet.
     pub password_policy: PasswordPolicy,
+    /// Where scheduled backups of an SQLite database go; none when unset.
+    pub backup_dir: Option<PathBuf>,
+    pub backup_every: Duration,
+    /// How many scheduled backups are kept; older ones are deleted.
+    pub backup_keep: usize,
 }
 
 impl Default for Config {
@@ -160,6 +168,9 @@ impl Default for Config {
             compression: true,
             allowed_origins: Vec::new(),
             password_policy: PasswordPolicy::default(),
+            backup_dir: None,
+            backup_every: Duration::from_secs(24 * 3600),
+            backup_keep: 14,
         }
     }
 }
@@ -177,6 +188,9 @@ pub struct ConfigLayer {
     pub request_timeout_secs: Option<u64>,
     pub compression: Option<bool>,
     pub allowed_origins: Option<Vec<String>>,
+    pub backup_dir: Option<PathBuf>,
+    pub backup_every_hours: Option<u64>,
+    pub backup_keep: Option<usize>,
 }
 
 impl ConfigLayer {
@@ -213,6 +227,9 @@ impl ConfigLayer {
                     layer.allowed_origins =
                         Some(value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect());
                 }
+                "backup_dir" => layer.backup_dir = Some(PathBuf::from(value)),
+                "backup_every_hours" => layer.backup_every_hours = Some(parse(&value).map_err(err)?),
+                "backup_keep" => layer.backup_keep = Some(parse(&value).map_err(err)?),
                 // Other MINGJING_ variables (the CLI's own, say) are not ours to judge.
                 _ => {}
             }
@@ -321,6 +338,15 @@ impl Config {
         if let Some(compression) = layer.compression {
             self.compression = compression;
         }
+        if let Some(dir) = &layer.backup_dir {
+            self.backup_dir = Some(dir.clone()).filter(|d| !d.as_os_str().is_empty());
+        }
+        if let Some(hours) = layer.backup_every_hours {
+            self.backup_every = Duration::from_secs(hours.saturating_mul(3600));
+        }
+        if let Some(keep) = layer.backup_keep {
+            self.backup_keep = keep;
+        }
         if let Some(origins) = &layer.allowed_origins {
             self.allowed_origins =
                 origins.iter().map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase()).collect();
@@ -340,6 +366,12 @@ impl Config {
         }
         if self.request_timeout.is_zero() || self.request_timeout > Duration::from_secs(3600) {
             return invalid("request_timeout_secs", "应在 1 到 3600 之间");
+        }
+        if self.backup_every.is_zero() {
+            return invalid("backup_every_hours", "不能为 0");
+        }
+        if self.backup_keep == 0 {
+            return invalid("backup_keep", "至少保留 1 份");
         }
         if let Some(bad) = self.allowed_origins.iter().find(|o| !is_origin(o)) {
             return invalid("allowed_origins", &format!("“{bad}”不是 http(s)://主机[:端口] 的形式"));

@@ -71,6 +71,9 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
         request_timeout_secs = 7
         compression = false
         allowed_origins = ["https://a.example"]
+        backup_dir = "/var/backups/mingjing"
+        backup_every_hours = 6
+        backup_keep = 30
         "#,
     );
     let loaded = Config::load_from(Some(&path), env(&[]), &ConfigLayer::default()).unwrap();
@@ -80,6 +83,8 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
     assert_eq!(config.body_limit, 2 * 1024 * 1024);
     assert_eq!(config.request_timeout, Duration::from_secs(7));
     assert!(!config.compression);
+    assert_eq!(config.backup_dir.as_deref(), Some(Path::new("/var/backups/mingjing")));
+    assert_eq!((config.backup_every, config.backup_keep), (Duration::from_secs(6 * 3600), 30));
 }
 
 #[test]
@@ -130,6 +135,9 @@ fn impossible_values_are_refused() {
     assert!(Config::load_from(None, env(&[]), &origin).is_err());
     let body = ConfigLayer { max_body_mib: Some(0), ..Default::default() };
     assert!(Config::load_from(None, env(&[]), &body).is_err());
+    let keep = env(&[("MINGJING_BACKUP_KEEP", "0")]);
+    let err = Config::load_from(None, keep, &ConfigLayer::default()).unwrap_err();
+    assert!(matches!(err, ConfigError::Invalid { key: "backup_keep", .. }), "{err:?}");
 }
 
 #[test]

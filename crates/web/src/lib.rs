@@ -31,9 +31,12 @@ pub mod meeting;
 pub mod middleware;
 pub mod orgs;
 pub mod pages;
+pub mod prep;
 pub mod references;
 pub mod roster;
 pub mod scope;
+pub mod study;
+pub mod talks;
 
 use std::future::Future;
 use std::io;
@@ -104,6 +107,8 @@ pub fn router(state: AppState) -> Router {
         .merge(roster::routes())
         .merge(accounts::routes())
         .merge(campaigns::routes())
+        .merge(study::routes())
+        .merge(talks::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

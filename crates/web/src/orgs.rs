@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use mingjing_storage::{Member, MemberDetails, NewMember, Org, OrgKind, Role, Standing};
+use mingjing_storage::{CommitteePost, Member, MemberDetails, NewMember, Org, OrgKind, Role, Standing};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, require_csrf};
@@ -318,6 +318,9 @@ struct MemberForm {
     education: String,
     #[serde(default)]
     leading_cadre: Option<String>,
+    /// `secretary`, `committee` or empty.
+    #[serde(default)]
+    committee_post: String,
 }
 
 /// What the member form shows.
@@ -334,6 +337,7 @@ struct MemberFormView {
     ethnicity: String,
     education: String,
     leading_cadre: bool,
+    committee_post: String,
     error: Option<String>,
 }
 
@@ -350,6 +354,7 @@ impl MemberFormView {
             ethnicity: member.ethnicity.clone().unwrap_or_default(),
             education: member.education.clone().unwrap_or_default(),
             leading_cadre: member.leading_cadre,
+            committee_post: member.committee_post.map(CommitteePost::code).unwrap_or_default().to_owned(),
             error: None,
         }
     }
@@ -366,6 +371,7 @@ impl MemberFormView {
             ethnicity: form.ethnicity.clone(),
             education: form.education.clone(),
             leading_cadre: form.leading_cadre.is_some(),
+            committee_post: form.committee_post.clone(),
             error: Some(error),
         }
     }
@@ -379,6 +385,7 @@ struct CheckedMember {
     post: Option<String>,
     phone: Option<String>,
     leading_cadre: bool,
+    committee_post: Option<CommitteePost>,
     details: MemberDetails,
 }
 
@@ -426,6 +433,10 @@ fn check_member(form: &MemberForm, existing: Option<&Member>) -> Result<CheckedM
             details.birth_date = existing.and_then(|m| m.birth_date.clone());
         }
     }
+    let committee_post = match form.committee_post.as_str() {
+        "" => None,
+        code => Some(CommitteePost::from_code(code).ok_or("请选择党内职务")?),
+    };
     let phone = optional(&form.phone);
     if phone.as_deref().is_some_and(|p| p.len() > 20 || !p.chars().all(|c| c.is_ascii_digit() || c == '-')) {
         return Err("联系电话格式不正确".into());
@@ -437,6 +448,7 @@ fn check_member(form: &MemberForm, existing: Option<&Member>) -> Result<CheckedM
         post: optional(&form.post),
         phone,
         leading_cadre: form.leading_cadre.is_some(),
+        committee_post,
         details,
     })
 }
@@ -467,6 +479,7 @@ async fn add_member(
             let new = checked.new_member(&org.id);
             match state.store.add_member_with(&new, &checked.details, state.clock.now_ms()).await {
                 Ok(member) => {
+                    state.store.set_committee_post(&member.id, checked.committee_post).await?;
                     user.audit(&state, "member.add", Some(&format!("member:{}", member.id)), "ok", &member.name)
                         .await?;
                     return Ok(Redirect::to(&format!("/orgs/{}", org.id)).into_response());
@@ -539,6 +552,7 @@ async fn edit_member(
         Ok(checked) => {
             match state.store.update_member(&member.id, &checked.new_member(&org.id), &checked.details).await {
                 Ok(updated) => {
+                    state.store.set_committee_post(&updated.id, checked.committee_post).await?;
                     user.audit(&state, "member.edit", Some(&format!("member:{}", updated.id)), "ok", &updated.name)
                         .await?;
                     return Ok(Redirect::to(&format!("/orgs/{}", org.id)).into_response());

@@ -1,5 +1,6 @@
 //! One module per subcommand, and the file reading they share.
 
+pub mod backup;
 pub mod corpus;
 pub mod gen_corpus;
 pub mod index;

@@ -87,6 +87,14 @@ async fn serve(args: &Args) -> Result<(), String> {
             eprintln!("  {:<12} {:<14} {}", account.login, account.role.label(), account.who);
         }
     }
+    if let Some(dir) = config.backup_dir.clone() {
+        if store.backend() == mingjing_storage::Backend::Sqlite {
+            let every = config.backup_every;
+            tokio::spawn(super::backup::scheduled(store.clone(), dir, every, config.backup_keep));
+        } else {
+            tracing::warn!("backup_dir is set, but PostgreSQL is backed up with pg_dump (docs/operations.md)");
+        }
+    }
     let listener =
         tokio::net::TcpListener::bind(config.bind).await.map_err(|e| format!("无法监听 {}：{e}", config.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;

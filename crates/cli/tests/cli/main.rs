@@ -1,6 +1,7 @@
 //! The `mingjing` binary as a user runs it, on real files: one test program, one module
 //! per subcommand.
 
+mod backup;
 mod copy;
 mod helpers;
 mod review;

@@ -10,6 +10,8 @@ mod meeting;
 mod orgs;
 mod roster;
 mod scope;
+mod study;
+mod talks;
 
 use helpers::TestServer;
 use mingjing_web::Config;
