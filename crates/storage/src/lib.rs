@@ -41,8 +41,8 @@ pub use materials::{
 };
 pub use matters::MattersReport;
 pub use meeting::{
-    Attendance, Criticism, LockGap, Meeting, MeetingContent, MeetingError, MeetingLock, MeetingNote, MeetingSummary,
-    Presence, RecordProblem, canonical, content_hash, note_hash, notes_chain_holds,
+    Criticism, LockGap, Meeting, MeetingAttendance, MeetingContent, MeetingError, MeetingLock, MeetingNote,
+    MeetingSummary, Presence, RecordProblem, canonical, content_hash, note_hash, notes_chain_holds,
 };
 pub use orgs::{CommitteePost, Member, NewMember, Org, OrgKind, Standing};
 pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};

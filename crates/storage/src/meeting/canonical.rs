@@ -124,7 +124,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Attendance, Criticism};
+    use crate::{Criticism, MeetingAttendance};
 
     /// A change to a record.
     type Change = Box<dyn Fn(&mut MeetingContent)>;
@@ -140,8 +140,8 @@ mod tests {
             rectification_report: "上年度整改事项五项，均已完成。".into(),
             minutes: "会议由陈书记主持。".into(),
             attendance: vec![
-                Attendance { member_id: "m2".into(), presence: Presence::Absent { reason: "出差".into() } },
-                Attendance { member_id: "m1".into(), presence: Presence::Present },
+                MeetingAttendance { member_id: "m2".into(), presence: Presence::Absent { reason: "出差".into() } },
+                MeetingAttendance { member_id: "m1".into(), presence: Presence::Present },
             ],
             criticisms: vec![
                 Criticism {

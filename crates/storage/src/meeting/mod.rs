@@ -33,13 +33,13 @@ pub struct MeetingContent {
     pub minutes: String,
     /// One entry per member whose attendance is recorded; a member without one is not
     /// recorded yet.
-    pub attendance: Vec<Attendance>,
+    pub attendance: Vec<MeetingAttendance>,
     /// Criticism entries in the order the secretary entered them.
     pub criticisms: Vec<Criticism>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attendance {
+pub struct MeetingAttendance {
     pub member_id: String,
     pub presence: Presence,
 }

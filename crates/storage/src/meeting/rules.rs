@@ -111,10 +111,10 @@ impl MeetingContent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Attendance, Criticism};
+    use crate::{Criticism, MeetingAttendance};
 
-    fn present(id: &str) -> Attendance {
-        Attendance { member_id: id.into(), presence: Presence::Present }
+    fn present(id: &str) -> MeetingAttendance {
+        MeetingAttendance { member_id: id.into(), presence: Presence::Present }
     }
 
     #[test]
@@ -126,7 +126,7 @@ mod tests {
             minutes: "记录".into(),
             attendance: vec![
                 present("a"),
-                Attendance { member_id: "b".into(), presence: Presence::Absent { reason: "病假".into() } },
+                MeetingAttendance { member_id: "b".into(), presence: Presence::Absent { reason: "病假".into() } },
             ],
             criticisms: vec![Criticism { from_member_id: "a".into(), to_member_id: "b".into(), text: "意见".into() }],
             ..MeetingContent::default()
@@ -141,7 +141,7 @@ mod tests {
             attendance: vec![
                 present("a"),
                 present("a"),
-                Attendance { member_id: "b".into(), presence: Presence::Absent { reason: "  ".into() } },
+                MeetingAttendance { member_id: "b".into(), presence: Presence::Absent { reason: "  ".into() } },
                 present("x"),
             ],
             criticisms: vec![

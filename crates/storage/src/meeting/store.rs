@@ -7,8 +7,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{
-    Attendance, Criticism, Meeting, MeetingContent, MeetingError, MeetingLock, MeetingNote, MeetingSummary, Presence,
-    content_hash, note_hash,
+    Criticism, Meeting, MeetingAttendance, MeetingContent, MeetingError, MeetingLock, MeetingNote, MeetingSummary,
+    Presence, content_hash, note_hash,
 };
 use crate::{Store, StoreError, new_id};
 
@@ -412,7 +412,7 @@ async fn read_meeting(
             } else {
                 Presence::Absent { reason: r.try_get("absence_reason")? }
             };
-            Ok(Attendance { member_id: r.try_get("member_id")?, presence })
+            Ok(MeetingAttendance { member_id: r.try_get("member_id")?, presence })
         })
         .collect::<Result<_, StoreError>>()?;
     let criticisms = sqlx::query(

@@ -78,10 +78,11 @@ fn complete(s: &Setup) -> MeetingContent {
         rectification_report: "上年度整改事项三项，均已完成。".into(),
         minutes: "会议由陈书记主持。".into(),
         attendance: vec![
-            Attendance { member_id: s.members[0].clone(), presence: Presence::Present },
-            Attendance { member_id: s.members[1].clone(), presence: Presence::Present },
-            Attendance {
-                member_id: s.members[2].clone(), presence: Presence::Absent { reason: "外出培训".into() }
+            MeetingAttendance { member_id: s.members[0].clone(), presence: Presence::Present },
+            MeetingAttendance { member_id: s.members[1].clone(), presence: Presence::Present },
+            MeetingAttendance {
+                member_id: s.members[2].clone(),
+                presence: Presence::Absent { reason: "外出培训".into() },
             },
         ],
         criticisms: vec![Criticism {

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use mingjing_storage::{Attendance, Criticism, LockGap, Meeting, MeetingContent, Member, Presence, RecordProblem};
+use mingjing_storage::{
+    Criticism, LockGap, Meeting, MeetingAttendance, MeetingContent, Member, Presence, RecordProblem,
+};
 
 const MAX_PLACE: usize = 200;
 const MAX_OBSERVER_NAME: usize = 50;
@@ -183,7 +185,7 @@ impl Posted {
             if row.reason.chars().count() > MAX_REASON {
                 errors.push(format!("{name}的缺席原因不超过 {MAX_REASON} 字"));
             }
-            attendance.push(Attendance { member_id: row.member_id.clone(), presence });
+            attendance.push(MeetingAttendance { member_id: row.member_id.clone(), presence });
         }
         let mut criticisms = Vec::new();
         for (i, row) in self.criticisms.iter().enumerate() {
