@@ -14,6 +14,7 @@ mod error;
 mod ids;
 mod materials;
 mod matters;
+mod meeting;
 mod opinions;
 mod orgs;
 mod references;
@@ -40,6 +41,10 @@ pub use materials::{
     Approval, Decision, Material, MaterialStatus, MaterialVersion, NewDecision, PassageNote, StoredReview, VersionInfo,
 };
 pub use matters::MattersReport;
+pub use meeting::{
+    Criticism, LockGap, Meeting, MeetingAttendance, MeetingContent, MeetingError, MeetingLock, MeetingNote,
+    MeetingSummary, Presence, RecordProblem, canonical, content_hash, note_hash, notes_chain_holds,
+};
 pub use opinions::{
     CHANNEL_CLOSED, DEFAULT_OPINION_THRESHOLD, MIN_OPINION_THRESHOLD, Opinion, OpinionChannel, OpinionSummary,
     THRESHOLD_TOO_LOW,

@@ -27,6 +27,7 @@ pub mod error;
 pub mod highlight;
 pub mod home;
 pub mod materials;
+pub mod meeting;
 pub mod middleware;
 pub mod opinions;
 pub mod orgs;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(audit::audit_log))
         .route("/static/{version}/{file}", get(assets::serve))
         .merge(materials::routes())
+        .merge(meeting::routes())
         .merge(references::routes())
         .merge(orgs::routes())
         .merge(roster::routes())

@@ -76,6 +76,10 @@ struct EditorPage {
     /// This rendering's own id: its autosaves never conflict with its own saves.
     editor_id: String,
     csrf: String,
+    /// The member's branch's 组织生活会 record.
+    meeting_url: String,
+    /// Whether the record holds criticism addressed to the member.
+    criticized: bool,
 }
 
 /// GET /campaigns/{id}: the editor for a member, the branch's list for a reviewer.
@@ -143,6 +147,7 @@ async fn editor(
             Err(_) => Draft::empty(&def, Audience::Member),
         }
     };
+    let criticized = state.store.criticisms_addressed_to(&campaign.id, &member.id).await? > 0;
     let (returned_comment, notes) = match material {
         Some(m) => super::review::last_return(state, m).await?,
         None => (None, Vec::new()),
@@ -207,6 +212,8 @@ async fn editor(
         conflict: shown.conflict,
         editor_id: mingjing_storage::new_id(),
         csrf: user.csrf.as_str().to_owned(),
+        meeting_url: crate::meeting::meeting_path(&campaign.id, &member.org_id),
+        criticized,
     })
 }
 

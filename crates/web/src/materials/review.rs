@@ -47,6 +47,8 @@ struct CampaignListPage {
     /// The reviewer is also a member and writes a material of their own.
     writes_own: bool,
     superior: bool,
+    /// The branch's 组织生活会 record (a secretary) or the list of records (a superior).
+    meeting_url: String,
 }
 
 pub(super) async fn campaign_list(
@@ -88,6 +90,10 @@ pub(super) async fn campaign_list(
         rows,
         writes_own: user.account.member_id.is_some(),
         superior: user.role() == Role::SuperiorAdmin,
+        meeting_url: match user.role() {
+            Role::Secretary => crate::meeting::meeting_path(&campaign.id, &user.org.id),
+            _ => format!("/campaigns/{}/meetings", campaign.id),
+        },
     };
     render(htmx, &campaign.title, Some(&user.view()), &page)
 }

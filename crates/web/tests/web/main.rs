@@ -6,6 +6,7 @@ mod campaigns;
 mod editor;
 mod helpers;
 mod materials;
+mod meeting;
 mod opinions;
 mod orgs;
 mod roster;
