@@ -7,7 +7,9 @@
 //! passed in by the caller ("time is a parameter"), flags are integers 0/1.
 
 mod accounts;
+mod appraisal;
 mod audit;
+mod ballots;
 mod campaigns;
 mod error;
 mod ids;
@@ -28,7 +30,13 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{Account, AccountChange, NewAccount, Role};
+pub use appraisal::{
+    AppraisalSettings, FOLLOWUP_NOT_AWAITING, Followup, FollowupKind, Fraction, Grade, GradeDecision, MutualEvaluation,
+};
 pub use audit::{AuditEntry, NewAuditEntry};
+pub use ballots::{
+    BallotMethod, BallotResults, BallotRound, BallotVoter, Channel, NewRound, ROUND_ALREADY_OPEN, ROUND_NOT_OPEN,
+};
 pub use campaigns::{Campaign, NewCampaign, OrgProgress};
 pub use error::StoreError;
 pub use ids::new_id;

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod accounts;
+pub mod appraisal;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Each campaign's copy index, refreshed from the database before every review.
     pub indexes: copy_index::Indexes,
+    /// Each open ballot round's ballots, in memory until the round closes (see appraisal::boxes).
+    pub ballot_boxes: appraisal::BallotBoxes,
 }
 
 impl AppState {
@@ -72,7 +75,14 @@ impl AppState {
 
     /// The state with another clock, for tests.
     pub fn with_clock(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
-        Self { config: Arc::new(config), store, clock, passwords: Passwords::default(), indexes: Default::default() }
+        Self {
+            config: Arc::new(config),
+            store,
+            clock,
+            passwords: Passwords::default(),
+            indexes: Default::default(),
+            ballot_boxes: Default::default(),
+        }
     }
 }
 
@@ -93,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(roster::routes())
         .merge(accounts::routes())
         .merge(campaigns::routes())
+        .merge(appraisal::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)
