@@ -468,3 +468,101 @@ impl Store {
         followup(&row)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::each_backend;
+    use crate::{NewAccount, NewCampaign, NewMember, OrgKind, Role, Standing};
+
+    #[tokio::test]
+    async fn settings_default_then_save_with_a_version_check() {
+        each_backend(|store| async move {
+            let county = store.create_org(None, "示范县委", OrgKind::County, 1).await?;
+            let campaign = store
+                .create_campaign(
+                    &NewCampaign { org_id: &county.id, year: 2025, title: "t", notice: "", definition: "id = \"x\"" },
+                    1,
+                )
+                .await?;
+            let defaults = store.appraisal_settings(&campaign.id).await?;
+            assert_eq!(defaults, AppraisalSettings::default());
+            assert!(defaults.probationary_vote && !defaults.probationary_graded);
+            let wanted = AppraisalSettings { excellent_cap: Fraction { num: 1, den: 3 }, ..defaults.clone() };
+            let saved = store.save_appraisal_settings(&campaign.id, &wanted, 2).await?;
+            assert_eq!(saved.version, 1);
+            assert_eq!(saved.excellent_cap, Fraction { num: 1, den: 3 });
+            assert!(matches!(store.save_appraisal_settings(&campaign.id, &wanted, 3).await, Err(StoreError::Stale)));
+            let next = AppraisalSettings { probationary_vote: false, ..saved.clone() };
+            assert_eq!(store.save_appraisal_settings(&campaign.id, &next, 4).await?.version, 2);
+            assert!(matches!(store.save_appraisal_settings(&campaign.id, &saved, 5).await, Err(StoreError::Stale)));
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_dismissal_waits_for_the_superior_and_is_decided_once() {
+        each_backend(|store| async move {
+            let county = store.create_org(None, "示范县委", OrgKind::County, 1).await?;
+            let branch = store.create_org(Some(&county.id), "支部", OrgKind::Branch, 1).await?;
+            let member = store
+                .add_member(
+                    &NewMember {
+                        org_id: &branch.id,
+                        name: "甲",
+                        standing: Standing::Full,
+                        joined_on: None,
+                        post: None,
+                        phone: None,
+                        leading_cadre: false,
+                    },
+                    1,
+                )
+                .await?;
+            let by = store
+                .create_account(
+                    &NewAccount {
+                        login: "a",
+                        phone: None,
+                        display_name: "a",
+                        role: Role::Secretary,
+                        org_id: &branch.id,
+                        member_id: None,
+                        password_hash: "x",
+                        must_change_password: false,
+                    },
+                    1,
+                )
+                .await?;
+            let campaign = store
+                .create_campaign(
+                    &NewCampaign { org_id: &county.id, year: 2025, title: "t", notice: "", definition: "id = \"x\"" },
+                    1,
+                )
+                .await?;
+            let decision = GradeDecision {
+                member_id: member.id.clone(),
+                grade: Grade::Incompetent,
+                reason: "长期不参加组织生活".into(),
+                decided_by: by.id.clone(),
+                decided_at: 2,
+            };
+            store.save_grade_decision(&campaign.id, &decision).await?;
+            store.save_grade_decision(&campaign.id, &GradeDecision { reason: "改".into(), ..decision.clone() }).await?;
+            let decided = store.grade_decisions_in(&campaign.id, &branch.id).await?;
+            assert_eq!(decided.len(), 1, "one decision per member, replaced");
+            assert_eq!(decided[0].reason, "改");
+            store.start_followup(&campaign.id, &member.id, FollowupKind::Expel, None, "支部大会决定", &by.id, 3).await?;
+            let followup = &store.followups_in(&campaign.id, &branch.id).await?[0];
+            assert_eq!(followup.status, "awaiting_superior");
+            store.decide_followup(&followup.id, true, &by.id, 4).await?;
+            assert!(matches!(store.decide_followup(&followup.id, false, &by.id, 5).await, Err(StoreError::State(_))));
+            let again = store.start_followup(&campaign.id, &member.id, FollowupKind::Correction, None, "", &by.id, 6).await;
+            assert!(matches!(again, Err(StoreError::State(_))), "an approved dismissal is not replaced");
+            assert_eq!(store.followup(&followup.id).await?.status, "approved");
+            Ok(())
+        })
+        .await;
+    }
+}

@@ -453,3 +453,7 @@ async fn close_guarded(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "ballots_tests.rs"]
+mod tests;
