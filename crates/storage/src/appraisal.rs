@@ -553,12 +553,15 @@ mod tests {
             let decided = store.grade_decisions_in(&campaign.id, &branch.id).await?;
             assert_eq!(decided.len(), 1, "one decision per member, replaced");
             assert_eq!(decided[0].reason, "改");
-            store.start_followup(&campaign.id, &member.id, FollowupKind::Expel, None, "支部大会决定", &by.id, 3).await?;
+            store
+                .start_followup(&campaign.id, &member.id, FollowupKind::Expel, None, "支部大会决定", &by.id, 3)
+                .await?;
             let followup = &store.followups_in(&campaign.id, &branch.id).await?[0];
             assert_eq!(followup.status, "awaiting_superior");
             store.decide_followup(&followup.id, true, &by.id, 4).await?;
             assert!(matches!(store.decide_followup(&followup.id, false, &by.id, 5).await, Err(StoreError::State(_))));
-            let again = store.start_followup(&campaign.id, &member.id, FollowupKind::Correction, None, "", &by.id, 6).await;
+            let again =
+                store.start_followup(&campaign.id, &member.id, FollowupKind::Correction, None, "", &by.id, 6).await;
             assert!(matches!(again, Err(StoreError::State(_))), "an approved dismissal is not replaced");
             assert_eq!(store.followup(&followup.id).await?.status, "approved");
             Ok(())

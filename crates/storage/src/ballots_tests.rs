@@ -96,10 +96,7 @@ async fn one_vote_per_voter_and_per_code_and_one_open_round_per_branch() {
 
         let choices: Vec<(String, Grade)> =
             members.iter().flat_map(|m| [(m.clone(), Grade::Excellent), (m.clone(), Grade::Competent)]).collect();
-        assert!(matches!(
-            store.close_round(&round.id, "process-b", 2, &choices, 20).await,
-            Err(StoreError::State(_))
-        ));
+        assert!(matches!(store.close_round(&round.id, "process-b", 2, &choices, 20).await, Err(StoreError::State(_))));
         store.close_round(&round.id, "process-a", 2, &choices, 20).await?;
         assert!(matches!(store.close_round(&round.id, "process-a", 2, &choices, 21).await, Err(StoreError::State(_))));
         assert!(!store.mark_voted(&round.id, &members[0], "process-a").await?, "closed");
@@ -181,7 +178,8 @@ async fn stored_choices_carry_no_voter_time_or_voting_order() {
         let voters: Vec<(String, Channel)> = members.iter().map(|m| (m.clone(), Channel::Phone)).collect();
         let mut differs = 0;
         for trial in 0..5 {
-            let round = store.open_round(&new_round(&campaign, &org, &by, &voters, &members, &[]), trial).await.unwrap();
+            let round =
+                store.open_round(&new_round(&campaign, &org, &by, &voters, &members, &[]), trial).await.unwrap();
             // Ballots in voting order: voter k gives every member grade k, so the voting order would show as
             // blocks of one grade.
             let in_voting_order: Vec<(String, Grade)> =
@@ -199,7 +197,12 @@ async fn stored_choices_carry_no_voter_time_or_voting_order() {
                 differs += 1;
             }
         }
-        assert!(differs >= 4, "{:?}: physical order followed the voting order in {} of 5 rounds", store.backend(), 5 - differs);
+        assert!(
+            differs >= 4,
+            "{:?}: physical order followed the voting order in {} of 5 rounds",
+            store.backend(),
+            5 - differs
+        );
         assert_eq!(choice_columns(&db.url).await, ["grade", "member_id", "round_id", "shuffle_key"]);
         if store.backend() == Backend::Sqlite {
             let mut conn = sqlx::AnyConnection::connect(&db.url).await.unwrap();
