@@ -648,6 +648,8 @@ async fn the_ballot_never_reaches_the_logs() {
     let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).with_writer(writer).finish();
     // The test's runtime runs the server on this thread, so a thread default catches everything it logs.
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites first hit by other tests' threads (which log nowhere) must ask this subscriber again.
+    tracing::callsite::rebuild_interest_cache();
     let ids = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = Arc::clone(&ids);
     each_backend(move |app| {
