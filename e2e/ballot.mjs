@@ -72,8 +72,9 @@ async function main() {
   mkdirSync(shots, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'mingjing-ballot-'));
   const { server, base } = await startServer(dir);
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+  let browser;
   try {
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
     const voters = [];
     for (const account of VOTERS) {
       voters.push({ account, ...(await login(browser, base, account)) });
@@ -166,7 +167,9 @@ async function main() {
     check(wide <= 362, `the results page is ${wide}px wide at 360px`);
     console.log(`e2e ballot: five phones voted at once, a second vote was refused, counts match; screenshots in ${shots}`);
   } finally {
-    await browser.close();
+    if (browser) {
+      await browser.close();
+    }
     server.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }

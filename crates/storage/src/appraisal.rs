@@ -154,6 +154,17 @@ impl FollowupKind {
     }
 }
 
+/// What a 不合格 decision starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFollowup<'a> {
+    pub campaign_id: &'a str,
+    pub member_id: &'a str,
+    pub kind: FollowupKind,
+    pub deadline: Option<&'a str>,
+    pub note: &'a str,
+    pub created_by: &'a str,
+}
+
 /// A follow-up record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Followup {
@@ -392,17 +403,8 @@ impl Store {
 
     /// Starts (or replaces, while it is not decided by the superior) the follow-up of a member graded 不合格. 限期改正
     /// is under way at once; 劝退 and 除名 wait for the party committee above.
-    pub async fn start_followup(
-        &self,
-        campaign_id: &str,
-        member_id: &str,
-        kind: FollowupKind,
-        deadline: Option<&str>,
-        note: &str,
-        by: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let status = if kind == FollowupKind::Correction { "open" } else { "awaiting_superior" };
+    pub async fn start_followup(&self, new: &NewFollowup<'_>, now: i64) -> Result<(), StoreError> {
+        let status = if new.kind == FollowupKind::Correction { "open" } else { "awaiting_superior" };
         let done = sqlx::query(
             "INSERT INTO appraisal_followups (id, campaign_id, member_id, kind, deadline, note, status, created_by, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (campaign_id, member_id) DO UPDATE \
@@ -411,13 +413,13 @@ impl Store {
              WHERE appraisal_followups.status IN ('open', 'awaiting_superior')",
         )
         .bind(new_id())
-        .bind(campaign_id)
-        .bind(member_id)
-        .bind(kind.code())
-        .bind(deadline)
-        .bind(note)
+        .bind(new.campaign_id)
+        .bind(new.member_id)
+        .bind(new.kind.code())
+        .bind(new.deadline)
+        .bind(new.note)
         .bind(status)
-        .bind(by)
+        .bind(new.created_by)
         .bind(now)
         .execute(self.pool())
         .await?;
@@ -553,15 +555,20 @@ mod tests {
             let decided = store.grade_decisions_in(&campaign.id, &branch.id).await?;
             assert_eq!(decided.len(), 1, "one decision per member, replaced");
             assert_eq!(decided[0].reason, "改");
-            store
-                .start_followup(&campaign.id, &member.id, FollowupKind::Expel, None, "支部大会决定", &by.id, 3)
-                .await?;
+            let expel = NewFollowup {
+                campaign_id: &campaign.id,
+                member_id: &member.id,
+                kind: FollowupKind::Expel,
+                deadline: None,
+                note: "支部大会决定",
+                created_by: &by.id,
+            };
+            store.start_followup(&expel, 3).await?;
             let followup = &store.followups_in(&campaign.id, &branch.id).await?[0];
             assert_eq!(followup.status, "awaiting_superior");
             store.decide_followup(&followup.id, true, &by.id, 4).await?;
             assert!(matches!(store.decide_followup(&followup.id, false, &by.id, 5).await, Err(StoreError::State(_))));
-            let again =
-                store.start_followup(&campaign.id, &member.id, FollowupKind::Correction, None, "", &by.id, 6).await;
+            let again = store.start_followup(&NewFollowup { kind: FollowupKind::Correction, ..expel }, 6).await;
             assert!(matches!(again, Err(StoreError::State(_))), "an approved dismissal is not replaced");
             assert_eq!(store.followup(&followup.id).await?.status, "approved");
             Ok(())

@@ -32,6 +32,7 @@ use sqlx::{AnyPool, Executor};
 pub use accounts::{Account, AccountChange, NewAccount, Role};
 pub use appraisal::{
     AppraisalSettings, FOLLOWUP_NOT_AWAITING, Followup, FollowupKind, Fraction, Grade, GradeDecision, MutualEvaluation,
+    NewFollowup,
 };
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use ballots::{

@@ -103,12 +103,14 @@ async fn graded_members(state: &AppState, round: &BallotRound) -> Result<Vec<Mem
     Ok(members)
 }
 
+/// A ballot's choices: each graded member and the grade given.
+type Choices = Vec<(String, Grade)>;
+/// Why a ballot was refused, and the form's choices to show again.
+type Rejected = (String, Vec<GradedView>);
+
 /// Checks a ballot whole: every graded member exactly one known grade, and nothing else. On failure, the message
 /// and what was chosen, to show the form again.
-fn parse_ballot(
-    fields: &[(String, String)],
-    graded: &[Member],
-) -> Result<Vec<(String, Grade)>, (String, Vec<GradedView>)> {
+fn parse_ballot(fields: &[(String, String)], graded: &[Member]) -> Result<Choices, Rejected> {
     let mut chosen: Vec<Option<Grade>> = vec![None; graded.len()];
     let mut error = None;
     for (name, value) in fields {

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use mingjing_storage::{
     AppraisalSettings, BallotMethod, BallotRound, Campaign, Channel, FollowupKind, Grade, GradeDecision, Member,
-    NewRound, Org, OrgKind, Role, Standing, StoreError,
+    NewFollowup, NewRound, Org, OrgKind, Role, Standing, StoreError,
 };
 
 use super::ballot::{code_hash, new_code, printed};
@@ -723,11 +723,15 @@ pub(super) async fn decide(
     state.store.save_grade_decision(&campaign.id, &decision).await?;
     user.audit(&state, "appraisal.decision", Some(&format!("member:{}", member.id)), "ok", grade.label()).await?;
     if let Some((kind, deadline, note)) = followup {
-        match state
-            .store
-            .start_followup(&campaign.id, &member.id, kind, deadline.as_deref(), &note, &user.account.id, now)
-            .await
-        {
+        let new = NewFollowup {
+            campaign_id: &campaign.id,
+            member_id: &member.id,
+            kind,
+            deadline: deadline.as_deref(),
+            note: &note,
+            created_by: &user.account.id,
+        };
+        match state.store.start_followup(&new, now).await {
             Ok(()) => {}
             Err(StoreError::State(_)) => {
                 let message = format!("{}的处置已由上级党组织审批，不能再修改", member.name);

@@ -43,7 +43,7 @@ async fn voters(app: &App, n: usize, probationary_last: bool) -> Vec<(Member, St
             phone: None,
             leading_cadre: false,
         };
-        let member = app.store.add_member(&new, 1).await.unwrap();
+        let member = app.store.add_member(&new, 1).await.expect("a member");
         let login = format!("voter{i}");
         let account = NewAccount {
             login: &login,
@@ -55,7 +55,7 @@ async fn voters(app: &App, n: usize, probationary_last: bool) -> Vec<(Member, St
             password_hash: password_hash(),
             must_change_password: false,
         };
-        app.store.create_account(&account, START_MS - DAY_MS).await.unwrap();
+        app.store.create_account(&account, START_MS - DAY_MS).await.expect("an account");
         out.push((member, login));
     }
     out
@@ -85,7 +85,7 @@ async fn open_round(
         fields.push((format!("r_{}", m.id), "on".into()));
     }
     let response = post(secretary, &format!("{path}/rounds"), &fields).await;
-    let rounds = app.store.ballot_rounds(&app.fixture.campaign.id, &app.fixture.branch_a.id).await.unwrap();
+    let rounds = app.store.ballot_rounds(&app.fixture.campaign.id, &app.fixture.branch_a.id).await.expect("rounds");
     (response, rounds.into_iter().find(BallotRound::is_open))
 }
 
@@ -149,7 +149,7 @@ async fn settings_are_the_campaign_owners_and_saved_with_a_version_check() {
         let admin = app.signed_in("xianwei").await;
         let (status, html) = admin.page(&path).await;
         assert_eq!(status, StatusCode::OK);
-        assert!(html.contains("参加投票（通常做法）") && html.contains("只作参考") == false);
+        assert!(html.contains("参加投票（通常做法）") && html.contains("只用于提示"));
         let token = admin.token(&path).await;
         let form = |version: &str, cap: &str| {
             pairs(&[
@@ -690,7 +690,7 @@ struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl std::io::Write for Capture {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        self.0.lock().expect("the log buffer").extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
