@@ -102,7 +102,8 @@ impl BallotBoxes {
         self.map().remove(round_id);
     }
 
-    fn get(&self, round_id: &str) -> Option<Shared> {
+    /// This process's box of a round, if it has one; reading a page never takes a round over.
+    pub fn get(&self, round_id: &str) -> Option<Shared> {
         self.map().get(round_id).cloned()
     }
 
