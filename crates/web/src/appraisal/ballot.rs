@@ -170,6 +170,9 @@ async fn cast(
     choices: &[(String, Grade)],
     flag: impl AsyncFnOnce(&str) -> Result<bool, StoreError>,
 ) -> Result<Result<(), Refused>, AppError> {
+    if !round.is_open() {
+        return Ok(Err(Refused::Closed));
+    }
     let boxes = &state.ballot_boxes;
     let shared = match boxes.find(state, round).await? {
         BoxState::Ready(shared) => shared,

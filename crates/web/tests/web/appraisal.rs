@@ -324,6 +324,7 @@ async fn a_phone_ballot_is_checked_whole_counted_once_and_hidden_until_closed() 
         assert_eq!(close(&app, &secretary, &round).await.status(), StatusCode::SEE_OTHER);
         let late = vote(&app, &people[2].1, &round, &full, &["excellent", "competent"]).await;
         assert_eq!(late.status(), StatusCode::CONFLICT);
+        assert!(late.text().await.unwrap().contains("本轮投票已经结束"));
         let (_, after) = secretary.page(&branch_path(&app)).await;
         assert_eq!(counts(&after, &full[0].id), [2, 1, 0, 0]);
         assert_eq!(counts(&after, &full[1].id), [0, 2, 1, 0]);
