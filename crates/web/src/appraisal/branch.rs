@@ -270,6 +270,16 @@ async fn results_of(
         stored.choices == round.ballots * graded_i
     };
     let mut warnings = Vec::new();
+    if !paper {
+        // Every flag set should have put one ballot in the box; a difference means ballots were lost.
+        let flagged = state.store.ballots_cast(&round.id).await?;
+        if flagged != round.ballots {
+            warnings.push(format!(
+                "已投票标记 {flagged} 人次，计入选票 {} 张，两者不一致，请重新开启一轮投票。",
+                round.ballots
+            ));
+        }
+    }
     let present_i = i64::try_from(present).unwrap_or(i64::MAX);
     if !quorum_met(settings, present_i, round.eligible) {
         warnings.push(format!(
