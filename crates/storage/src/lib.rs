@@ -7,8 +7,10 @@
 //! passed in by the caller ("time is a parameter"), flags are integers 0/1.
 
 mod accounts;
+mod appraisal;
 mod audit;
 pub mod backup;
+mod ballots;
 mod campaigns;
 mod error;
 mod ids;
@@ -33,7 +35,14 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use accounts::{Account, AccountChange, AccountQuery, NewAccount, Role};
+pub use appraisal::{
+    AppraisalSettings, FOLLOWUP_NOT_AWAITING, Followup, FollowupKind, Fraction, Grade, GradeDecision, MutualEvaluation,
+    NewFollowup,
+};
 pub use audit::{AuditChainReport, AuditEntry, AuditHash, ChainProblem, NewAuditEntry};
+pub use ballots::{
+    BallotMethod, BallotResults, BallotRound, BallotVoter, Channel, NewRound, ROUND_ALREADY_OPEN, ROUND_NOT_OPEN,
+};
 pub use campaigns::{Campaign, NewCampaign, OrgProgress};
 pub use error::StoreError;
 pub use ids::new_id;

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod accounts;
+pub mod appraisal;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -71,6 +72,8 @@ pub struct AppState {
     pub reviewed: materials::ReviewedVersions,
     /// The public opinion forms' rate limits and used form ids, in memory only.
     pub opinion_gate: opinions::OpinionGate,
+    /// Each open ballot round's ballots, in memory until the round closes (see appraisal::boxes).
+    pub ballot_boxes: appraisal::BallotBoxes,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
             indexes: Default::default(),
             reviewed: Default::default(),
             opinion_gate: Default::default(),
+            ballot_boxes: Default::default(),
         }
     }
 }
@@ -114,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(study::routes())
         .merge(talks::routes())
         .merge(opinions::routes())
+        .merge(appraisal::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

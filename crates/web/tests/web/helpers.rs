@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use mingjing_storage::testing::TestDb;
 use mingjing_storage::{Account, Campaign, Member, NewAccount, NewCampaign, NewMember, Org, OrgKind, Role, Standing};
@@ -409,5 +409,39 @@ where
             };
             panic!("on {backend:?}: {message}");
         }
+    }
+}
+
+/// Everything the test program logs from the moment this is first called: a process-wide subscriber, because the
+/// server's request lines may be emitted wherever the runtime polls them, and a per-thread one misses some.
+pub fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let captured = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let writer = {
+            let captured = Arc::clone(&captured);
+            move || Capture(Arc::clone(&captured))
+        };
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(writer)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber of the test program");
+        captured
+    })
+}
+
+/// A log writer into a shared buffer.
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("the log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! The real server on a free loopback port, spoken to over HTTP.
 
 mod accounts;
+mod appraisal;
 mod auth;
 mod campaigns;
 mod editor;

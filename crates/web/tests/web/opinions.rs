@@ -3,9 +3,8 @@
 //! the member reads the opinions about them only from k on; the material page lists the
 //! opinions the material does not answer; and nothing of the giver is stored or logged.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -460,32 +459,9 @@ async fn the_qr_codes_are_svg_and_png_of_the_link() {
     .await;
 }
 
-/// Everything the server logs, kept for the test to read.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("the log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn nothing_of_the_giver_is_stored_or_logged() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    // The test's runtime has one thread, which runs the server's tasks too.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = crate::helpers::captured_logs();
     each_backend(|app: App| async move {
         let f = &app.fixture;
         open_by_store(&app).await;
@@ -536,7 +512,7 @@ async fn nothing_of_the_giver_is_stored_or_logged() {
         );
     })
     .await;
-    let logs = String::from_utf8(captured.0.lock().expect("the log buffer").clone()).expect("UTF-8 logs");
+    let logs = String::from_utf8_lossy(&captured.lock().expect("the log buffer")).into_owned();
     let post_lines: Vec<&str> = logs.lines().filter(|l| l.contains("method=POST") && l.contains("/o/")).collect();
     assert!(!post_lines.is_empty(), "the post's request was logged at all: {logs}");
     for line in &post_lines {
