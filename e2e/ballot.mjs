@@ -5,18 +5,17 @@
 //
 // Usage: node ballot.mjs <path to the mingjing binary>
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { check, signIn, startServer, submitForm } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const binary = process.argv[2];
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const shots = join(here, '..', 'screenshots');
-const PASSWORD = 'Demo@2026';
 const GRADES = ['优秀', '合格', '基本合格', '不合格'];
 const VOTERS = ['secretary01', 'm0101', 'm0102', 'm0103', 'm0104'];
 
@@ -25,53 +24,17 @@ if (!binary) {
   process.exit(2);
 }
 
-function check(condition, message) {
-  if (!condition) {
-    throw new Error(message);
-  }
-}
-
-/** Starts the server on a free port and resolves with its base URL once it listens. */
-function startServer(dir) {
-  return new Promise((resolve, reject) => {
-    const server = spawn(binary, ['serve', '--demo', '--bind', '127.0.0.1:0', '--db', `sqlite://${join(dir, 'ballot.db')}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 120000);
-    server.stderr.on('data', (chunk) => {
-      output += chunk.toString();
-      const found = output.match(/http:\/\/(127\.0\.0\.1:\d+)\//);
-      if (found) {
-        clearTimeout(timer);
-        resolve({ server, base: `http://${found[1]}` });
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
-
 /** Signs in on a phone-sized page of its own; resolves with the page and the name shown in the header. */
 async function login(browser, base, account) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 640 }, locale: 'zh-CN', isMobile: true });
-  const page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.fill('input[name="account"]', account);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-  check(!page.url().includes('/login'), `${account} could not sign in: ${page.url()}`);
+  const page = await signIn(browser, base, account, { viewport: { width: 360, height: 640 }, isMobile: true });
   const name = (await page.locator('.user-name').textContent()).trim();
   return { page, name };
-}
-
-async function submitForm(page, selector) {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
 }
 
 async function main() {
   mkdirSync(shots, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'mingjing-ballot-'));
-  const { server, base } = await startServer(dir);
+  const { server, base } = await startServer(binary, join(dir, 'ballot.db'));
   let browser;
   try {
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });

@@ -8,49 +8,22 @@
 //
 // Usage: node flow.mjs <path to the mingjing binary>
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { check, signIn, startServer, submitForm } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const binary = process.argv[2];
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const shots = join(here, '..', 'screenshots');
 const example = readFileSync(join(here, '..', 'examples', 'material-2021-county.txt'), 'utf8');
-const PASSWORD = 'Demo@2026';
 
 if (!binary) {
   console.error('usage: node flow.mjs <path to mingjing>');
   process.exit(2);
-}
-
-function check(condition, message) {
-  if (!condition) {
-    throw new Error(message);
-  }
-}
-
-/** Starts the server on a free port and resolves with its base URL once it listens. */
-function startServer(dir) {
-  return new Promise((resolve, reject) => {
-    const server = spawn(binary, ['serve', '--demo', '--bind', '127.0.0.1:0', '--db', `sqlite://${join(dir, 'e2e.db')}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 120000);
-    server.stderr.on('data', (chunk) => {
-      output += chunk.toString();
-      const found = output.match(/http:\/\/(127\.0\.0\.1:\d+)\//);
-      if (found) {
-        clearTimeout(timer);
-        resolve({ server, base: `http://${found[1]}` });
-      }
-    });
-    server.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
 }
 
 async function shoot(page, name) {
@@ -68,25 +41,14 @@ async function fitsPhone(page, name) {
   check(wide <= 362, `${name}: the page is ${wide}px wide at 360px`);
 }
 
-async function login(browser, base, account) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 800 }, locale: 'zh-CN' });
-  const page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.fill('input[name="account"]', account);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
-  check(!page.url().includes('/login'), `${account} could not sign in: ${page.url()}`);
-  return page;
-}
-
-async function submitForm(page, selector) {
-  await Promise.all([page.waitForNavigation(), page.click(selector)]);
+function login(browser, base, account) {
+  return signIn(browser, base, account, { viewport: { width: 360, height: 800 } });
 }
 
 async function main() {
   mkdirSync(shots, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'mingjing-e2e-'));
-  const { server, base } = await startServer(dir);
+  const { server, base } = await startServer(binary, join(dir, 'e2e.db'));
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
   try {
     // The superior admin opens a campaign from the built-in year that matches the example.

@@ -74,6 +74,14 @@ impl Branch {
     }
 }
 
+/// The delete button's form: the token, and the version the page showed, so a record changed since is not deleted.
+#[derive(Debug, serde::Deserialize)]
+pub struct DeleteForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub version: i64,
+}
+
 /// Records a refusal of something named in the URL and answers 404, as [`crate::Scope`] does.
 pub async fn refuse(state: &AppState, user: &CurrentUser, kind: &str, id: &str, why: &str) -> AppError {
     let id: String = id.chars().take(64).collect();

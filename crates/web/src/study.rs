@@ -430,18 +430,11 @@ async fn update(
     }
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct DeleteForm {
-    csrf: String,
-    #[serde(default)]
-    version: i64,
-}
-
 async fn delete(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, org, session_id)): Path<(String, String, String)>,
-    Form(form): Form<DeleteForm>,
+    Form(form): Form<prep::DeleteForm>,
 ) -> Result<Response, AppError> {
     require_csrf(&user, &form.csrf)?;
     let branch = prep::branch(&state, &user, &id, &org).await?;

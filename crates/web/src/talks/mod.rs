@@ -373,18 +373,11 @@ async fn update(
     Ok(bad_request(render(&htmx, "修改谈心谈话记录", Some(&user.view()), &page)?))
 }
 
-#[derive(Debug, Deserialize)]
-struct DeleteForm {
-    csrf: String,
-    #[serde(default)]
-    version: i64,
-}
-
 async fn delete(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, org, talk_id)): Path<(String, String, String)>,
-    Form(form): Form<DeleteForm>,
+    Form(form): Form<prep::DeleteForm>,
 ) -> Result<Response, AppError> {
     require_csrf(&user, &form.csrf)?;
     let branch = prep::branch(&state, &user, &id, &org).await?;
