@@ -16,6 +16,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// 初始化一个新数据库：本级党组织和系统管理员、审计管理员（随机初始密码，只显示一次）
+    Init(commands::init::Args),
     /// 启动网页系统（默认使用内嵌的 SQLite 数据库）
     Serve(commands::serve::Args),
     /// 审查对照检查材料：结构、检视方面覆盖、内部重复、问题与措施对应、篇幅和具体程度
@@ -37,6 +39,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Init(args) => commands::init::run(&args),
         Command::Serve(args) => commands::serve::run(&args),
         Command::Review(args) => commands::review::run(&args),
         Command::Index(command) => commands::index::run(&command),

@@ -143,6 +143,11 @@ pub(crate) fn account(row: &AnyRow) -> Result<Account, StoreError> {
 }
 
 impl Store {
+    /// How many accounts there are at all: none on a database nobody has set up yet.
+    pub async fn account_count(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM accounts").fetch_one(self.pool()).await?)
+    }
+
     pub async fn create_account(&self, new: &NewAccount<'_>, now: i64) -> Result<Account, StoreError> {
         let id = new_id();
         sqlx::query(

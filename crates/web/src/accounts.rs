@@ -204,7 +204,7 @@ fn check_display_name(name: &str) -> Result<&str, AppError> {
 
 /// A new initial password shown once: three groups of four (upper, lower, digit, lower) joined by `-`, which meets
 /// the password policy's character classes and reads out over the phone.
-fn initial_password() -> Result<String, AppError> {
+pub fn initial_password() -> Result<String, AppError> {
     const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
     const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
     const DIGIT: &[u8] = b"23456789";

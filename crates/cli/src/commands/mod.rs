@@ -5,6 +5,7 @@ pub mod backup;
 pub mod corpus;
 pub mod gen_corpus;
 pub mod index;
+pub mod init;
 pub mod review;
 pub mod serve;
 

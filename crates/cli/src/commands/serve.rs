@@ -98,6 +98,12 @@ async fn serve(args: &Args) -> Result<(), String> {
             tracing::warn!("backup_dir is set, but PostgreSQL is backed up with pg_dump (docs/operations.md)");
         }
     }
+    if !args.demo && store.account_count().await.map_err(|e| e.to_string())? == 0 {
+        eprintln!(
+            "提示：数据库中还没有任何账号。请先停止服务，运行 mingjing init --county 本级党组织名称 创建管理员；"
+        );
+        eprintln!("      只想试用的话，用 mingjing serve --demo 打开示范县。");
+    }
     let listener =
         tokio::net::TcpListener::bind(config.bind).await.map_err(|e| format!("无法监听 {}：{e}", config.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;

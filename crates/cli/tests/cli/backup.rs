@@ -73,3 +73,38 @@ fn audit_verify_passes_a_whole_chain_and_names_a_tampered_entry() {
     assert!(stderr(&broken).contains("第 1 条的内容与其哈希不符"), "{}", stderr(&broken));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn init_creates_the_administrators_once_with_passwords_shown_once() {
+    let dir = temp_dir("init");
+    let db = format!("sqlite://{}", dir.join("county.db").display());
+    let missing = mingjing(&["init", "--county", " ", "--db", &db]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("--county"), "{}", stderr(&missing));
+
+    let made = mingjing(&["init", "--county", "青山县委", "--db", &db]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let printed = stderr(&made);
+    let password = printed
+        .lines()
+        .find(|l| l.trim_start().starts_with("sysadmin"))
+        .and_then(|l| l.split_whitespace().last())
+        .expect("the system admin's password")
+        .to_owned();
+    assert!(printed.contains("auditor") && printed.contains("首次登录时必须修改"), "{printed}");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = mingjing_storage::Store::connect(&db).await.unwrap();
+        let admin = store.account_by_login("sysadmin").await.unwrap().expect("created");
+        assert!(admin.must_change_password, "an initial password is changed at the first sign-in");
+        assert!(mingjing_web::verify_password(&admin.password_hash, &password).unwrap(), "the printed one works");
+        assert_eq!(store.account_count().await.unwrap(), 2);
+        store.close().await;
+    });
+
+    let again = mingjing(&["init", "--county", "青山县委", "--db", &db]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("已有账号"), "{}", stderr(&again));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

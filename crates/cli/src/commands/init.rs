@@ -1,0 +1,97 @@
+//! `mingjing init`: sets up an empty database for real use — the county's root organization and the two
+//! administrators of 三员分立 that no one else can create (the system admin, who then creates every other account,
+//! and the audit admin), each with a random initial password printed once and changed at the first sign-in. A real
+//! install therefore has no default credentials; only `serve --demo` has known passwords.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use mingjing_storage::{NewAccount, OrgKind, Role, Store};
+use mingjing_web::{Clock, Config, ConfigLayer, DatabaseUrl, SystemClock};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// 本级党组织的名称，如“某某县委”（组织树的根）
+    #[arg(long, value_name = "NAME")]
+    county: String,
+    /// 数据库（默认取配置文件、环境变量 MINGJING_DATABASE_URL 或 sqlite://mingjing.db）
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// 配置文件（TOML）
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// The accounts `init` creates: login, display name, role.
+const ADMINS: [(&str, &str, Role); 2] =
+    [("sysadmin", "系统管理员", Role::SystemAdmin), ("auditor", "审计管理员", Role::Auditor)];
+
+pub fn run(args: &Args) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(init(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("错误：{message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn init(args: &Args) -> Result<(), String> {
+    let county = args.county.trim();
+    if county.is_empty() || county.chars().count() > 50 {
+        return Err("请用 --county 给出本级党组织的名称（最多 50 个字）".into());
+    }
+    let flags = ConfigLayer { database_url: args.db.as_deref().map(DatabaseUrl::new), ..ConfigLayer::default() };
+    let url = Config::load(args.config.as_deref(), &flags).map_err(|e| e.to_string())?.config.database_url;
+    let store = Store::connect(url.expose_secret()).await.map_err(|e| format!("无法打开数据库 {url}：{e}"))?;
+    let outcome = create(&store, county).await;
+    store.close().await;
+    let passwords = outcome?;
+    eprintln!("已初始化“{county}”。以下初始密码只显示这一次，首次登录时必须修改：");
+    for ((login, name, _), password) in ADMINS.iter().zip(passwords) {
+        eprintln!("  {login:<10} {name:<8} {password}");
+    }
+    eprintln!("请用 sysadmin 登录，为组织部管理员、支部书记和党员创建账号（或导入花名册）。");
+    Ok(())
+}
+
+/// Creates the root organization and the administrators; refuses a database that already has accounts.
+async fn create(store: &Store, county: &str) -> Result<Vec<String>, String> {
+    let db_error = |e: mingjing_storage::StoreError| format!("数据库操作失败：{e}");
+    if store.account_count().await.map_err(db_error)? > 0 {
+        return Err("数据库中已有账号，无需初始化（忘记密码请由系统管理员重置）".into());
+    }
+    let now = SystemClock.now_ms();
+    let root = store.create_org(None, county, OrgKind::County, now).await.map_err(db_error)?;
+    let mut passwords = Vec::new();
+    for (login, name, role) in ADMINS {
+        let password = mingjing_web::accounts::initial_password().map_err(|e| e.to_string())?;
+        let hash = tokio::task::spawn_blocking({
+            let password = password.clone();
+            move || mingjing_web::hash_password(&password)
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+        let new = NewAccount {
+            login,
+            phone: None,
+            display_name: name,
+            role,
+            org_id: &root.id,
+            member_id: None,
+            password_hash: &hash,
+            must_change_password: true,
+        };
+        store.create_account(&new, now).await.map_err(db_error)?;
+        passwords.push(password);
+    }
+    Ok(passwords)
+}
