@@ -3,6 +3,7 @@
 
 mod backup;
 mod copy;
+mod crash;
 mod helpers;
 mod review;
 mod scaling;

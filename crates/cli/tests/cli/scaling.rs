@@ -2,91 +2,15 @@
 //! session made through one works through the other, and a material submitted through
 //! one is reviewed against a colleague's submitted through the other.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use mingjing_storage::testing::TestDb;
 use mingjing_storage::{NewAccount, NewCampaign, NewMember, OrgKind, Role, Standing, Store};
-use reqwest::StatusCode;
 
-use crate::helpers::EXAMPLE;
+use crate::helpers::{EXAMPLE, Server, client, login, page, submit};
 
-const PASSWORD: &str = "Scale@2026x";
-
-/// A server process, stopped when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mingjing"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--db", db])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start mingjing serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let base = loop {
-            let line = lines.next().expect("the server prints its address").expect("a line");
-            if let Some(rest) = line.split("http://").nth(1) {
-                break format!("http://{}", rest.split('/').next().expect("host:port"));
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, base }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The value of the first hidden `csrf` field on a page.
-fn token(html: &str) -> String {
-    let key = "name=\"csrf\" value=\"";
-    let start = html.find(key).expect("a form token") + key.len();
-    html[start..].split('"').next().expect("value").to_owned()
-}
-
-async fn page(client: &reqwest::Client, url: &str) -> String {
-    let response = client.get(url).send().await.expect("answer");
-    assert_eq!(response.status(), StatusCode::OK, "{url}");
-    response.text().await.expect("body")
-}
-
-async fn post(client: &reqwest::Client, base: &str, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    client.post(format!("{base}{path}")).header("origin", base).form(fields).send().await.expect("answer")
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
-}
-
-async fn login(client: &reqwest::Client, base: &str, login: &str) {
-    let html = page(client, &format!("{base}/login")).await;
-    let response =
-        post(client, base, "/login", &[("csrf", &token(&html)), ("account", login), ("password", PASSWORD)]).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{login} signs in");
-}
-
-async fn submit(client: &reqwest::Client, base: &str, campaign: &str, body: &str) {
-    let html = page(client, &format!("{base}/campaigns/{campaign}")).await;
-    let fields = [("csrf", token(&html)), ("version", "0".into()), ("mode", "text".into()), ("body", body.into())];
-    let mut fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    fields.push(("action", "submit"));
-    let response = post(client, base, &format!("/campaigns/{campaign}/material"), &fields).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "{}", response.text().await.unwrap_or_default());
-}
+pub(crate) const PASSWORD: &str = "Scale@2026x";
 
 /// A branch with two members who can sign in, their secretary, and a campaign.
-async fn seed(store: &Store) -> String {
+pub(crate) async fn seed(store: &Store) -> String {
     let hash = mingjing_web::hash_password(PASSWORD).expect("hash");
     let county = store.create_org(None, "示范县委", OrgKind::County, 0).await.expect("org");
     let branch = store.create_org(Some(&county.id), "示范党支部", OrgKind::Branch, 0).await.expect("org");
@@ -135,15 +59,15 @@ async fn two_server_processes_over_one_postgresql_are_one_system() {
     let (a, b) = (Server::start(&db.url), Server::start(&db.url));
 
     let zhang = client();
-    login(&zhang, &a.base, "zhang").await;
+    login(&zhang, &a.base, "zhang", PASSWORD).await;
     submit(&zhang, &a.base, &campaign, EXAMPLE_TEXT.get_or_init(load)).await;
     let liu = client();
-    login(&liu, &b.base, "liu").await;
+    login(&liu, &b.base, "liu", PASSWORD).await;
     submit(&liu, &b.base, &campaign, EXAMPLE_TEXT.get_or_init(load)).await;
 
     // The secretary signs in through A and reads through B: the session is a row, not memory.
     let secretary = client();
-    login(&secretary, &a.base, "shuji").await;
+    login(&secretary, &a.base, "shuji", PASSWORD).await;
     let list = page(&secretary, &format!("{}/campaigns/{campaign}", b.base)).await;
     let mut seen = Vec::new();
     for id in list.split("href=\"/materials/").skip(1).filter_map(|s| s.split('"').next()) {

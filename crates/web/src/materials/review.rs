@@ -197,7 +197,7 @@ impl Default for ReviewedVersions {
 impl ReviewedVersions {
     /// Version `version` of `material` as a reviewer sees it, from the cache or worked out from the database. A
     /// submitted version whose review predates an edit of the campaign (its aspects, its mandated phrases) is
-    /// reviewed again first, so the secretary decides on the rules now in force.
+    /// reviewed again first, so the secretary decides on the rules now in force; one with no review is reviewed.
     async fn get(
         &self,
         state: &AppState,
@@ -207,7 +207,9 @@ impl ReviewedVersions {
     ) -> Result<Arc<ReviewedVersion>, AppError> {
         let mut made = state.store.review_made_at(&material.id, version).await?;
         let awaiting = material.status == MaterialStatus::Submitted && version == material.version;
-        if awaiting && made.is_some_and(|at| at < campaign.updated_at) {
+        // A version awaiting its decision with no review at all lost it to a crash between the submission and the
+        // review's write: it is reviewed now, like one whose review predates the campaign's last edit.
+        if awaiting && made.is_none_or(|at| at < campaign.updated_at) {
             let now = state.clock.now_ms();
             super::editor::save_review(state, material, now).await?;
             made = Some(now);

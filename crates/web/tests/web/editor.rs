@@ -435,3 +435,20 @@ async fn editing_the_campaign_reviews_a_waiting_material_again() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_submission_whose_review_was_lost_in_a_crash_is_reviewed_when_opened() {
+    each_backend(|app: App| async move {
+        let id = campaign(&app).await;
+        submit(&app, "wangjianguo", &id, EXAMPLE).await;
+        let material = app.store.material_of(&id, &app.fixture.member_a.id).await.expect("q").expect("m");
+        // As if the server died between storing the submission and storing its review.
+        let pool = sqlx::AnyPool::connect(&app.db_url).await.expect("the database");
+        sqlx::query("DELETE FROM reviews").execute(&pool).await.expect("lose the review");
+        pool.close().await;
+        let (_, html) = app.signed_in("shuji_a").await.page(&format!("/materials/{}", material.id)).await;
+        assert!(html.contains("检视方面覆盖 5/5"), "{html}");
+        assert!(app.store.review_of(&material.id, material.version).await.expect("q").is_some(), "and stored");
+    })
+    .await;
+}
