@@ -203,7 +203,7 @@ fn check_display_name(name: &str) -> Result<&str, AppError> {
 }
 
 /// A new initial password shown once: three groups of four (upper, lower, digit, lower) joined by `-`, which meets
-/// the password policy's character classes and reads out over the phone.
+/// both profiles (14 characters from four classes, random) and reads out over the phone.
 pub fn initial_password() -> Result<String, AppError> {
     const UPPER: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
     const LOWER: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
@@ -232,6 +232,8 @@ struct PasswordPage {
     display_name: String,
     password: String,
     created: bool,
+    /// The active profile's rules for the password the owner sets at first login.
+    policy_hint: &'static str,
 }
 
 async fn create(
@@ -275,6 +277,7 @@ async fn create(
         display_name: account.display_name,
         password,
         created: true,
+        policy_hint: state.config.password_policy.hint(),
     };
     shown_once(render(&htmx, "初始密码", Some(&user.view()), &page)?)
 }
@@ -395,6 +398,7 @@ async fn reset_password(
         display_name: account.display_name,
         password,
         created: false,
+        policy_hint: state.config.password_policy.hint(),
     };
     shown_once(render(&htmx, "初始密码", Some(&user.view()), &page)?)
 }

@@ -18,9 +18,11 @@ use crate::auth::PasswordPolicy;
 
 const ENV_PREFIX: &str = "MINGJING_";
 const MIB: u64 = 1024 * 1024;
+/// The longest idle session a 等保 2.0 assessment accepts.
+const MAX_IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// The keys a configuration file may hold; an environment variable is `MINGJING_` + the key in capitals.
-pub const KNOWN_KEYS: [&str; 14] = [
+pub const KNOWN_KEYS: [&str; 15] = [
     "bind",
     "database_url",
     "session_idle_minutes",
@@ -35,6 +37,7 @@ pub const KNOWN_KEYS: [&str; 14] = [
     "backup_every_hours",
     "backup_keep",
     "audit_hash",
+    "password_profile",
 ];
 
 /// How log lines are written.
@@ -148,7 +151,7 @@ pub struct Config {
     /// Origins besides the request's own host that may send state-changing requests, e.g. `https://dj.example.cn`
     /// when a proxy rewrites the Host header. Lower case, no trailing slash.
     pub allowed_origins: Vec<String>,
-    /// Password rules, lockout and rotation. Only `dengbao` exists so far, so there is no key to choose it yet.
+    /// Password rules, lockout and rotation: the `password_profile` key, `dengbao` (default) or `asvs`.
     pub password_policy: PasswordPolicy,
     /// Where scheduled backups of an SQLite database go; none when unset.
     pub backup_dir: Option<PathBuf>,
@@ -199,6 +202,8 @@ pub struct ConfigLayer {
     pub backup_keep: Option<usize>,
     /// `sha256` or `sm3`; checked when applied.
     pub audit_hash: Option<String>,
+    /// `dengbao` or `asvs`; checked when applied.
+    pub password_profile: Option<String>,
 }
 
 impl ConfigLayer {
@@ -239,6 +244,7 @@ impl ConfigLayer {
                 "backup_every_hours" => layer.backup_every_hours = Some(parse(&value).map_err(err)?),
                 "backup_keep" => layer.backup_keep = Some(parse(&value).map_err(err)?),
                 "audit_hash" => layer.audit_hash = Some(value),
+                "password_profile" => layer.password_profile = Some(value),
                 // Other MINGJING_ variables (the CLI's own, say) are not ours to judge.
                 _ => {}
             }
@@ -366,6 +372,12 @@ impl Config {
                 message: format!("“{code}”不是 sha256 或 sm3"),
             })?;
         }
+        if let Some(code) = &layer.password_profile {
+            self.password_policy = PasswordPolicy::from_code(code).ok_or_else(|| ConfigError::Invalid {
+                key: "password_profile",
+                message: format!("“{code}”不是 dengbao（等保 2.0）或 asvs（OWASP ASVS）"),
+            })?;
+        }
         Ok(())
     }
 
@@ -373,6 +385,9 @@ impl Config {
         let invalid = |key, message: &str| Err(ConfigError::Invalid { key, message: message.to_owned() });
         if self.session_idle_timeout.is_zero() {
             return invalid("session_idle_minutes", "不能为 0");
+        }
+        if self.session_idle_timeout > MAX_IDLE {
+            return invalid("session_idle_minutes", "不能超过 30 分钟（等保 2.0 要求空闲会话及时超时退出）");
         }
         if self.session_absolute_timeout < self.session_idle_timeout {
             return invalid("session_absolute_hours", "不能短于空闲超时");

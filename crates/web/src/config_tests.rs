@@ -75,6 +75,7 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
         backup_every_hours = 6
         backup_keep = 30
         audit_hash = "sm3"
+        password_profile = "asvs"
         "#,
     );
     let loaded = Config::load_from(Some(&path), env(&[]), &ConfigLayer::default()).unwrap();
@@ -83,6 +84,7 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
     assert_eq!(config.database_url.expose_secret(), "postgres://u:p@db/mingjing");
     assert_eq!(config.body_limit, 2 * 1024 * 1024);
     assert_eq!(config.request_timeout, Duration::from_secs(7));
+    assert_eq!(config.password_policy, PasswordPolicy::Asvs);
     assert!(!config.compression);
     assert_eq!(config.backup_dir.as_deref(), Some(Path::new("/var/backups/mingjing")));
     assert_eq!((config.backup_every, config.backup_keep), (Duration::from_secs(6 * 3600), 30));
@@ -130,7 +132,7 @@ fn environment_lists_are_comma_separated() {
 
 #[test]
 fn impossible_values_are_refused() {
-    let short = ConfigLayer { session_idle_minutes: Some(60), session_absolute_hours: Some(0), ..Default::default() };
+    let short = ConfigLayer { session_idle_minutes: Some(30), session_absolute_hours: Some(0), ..Default::default() };
     let err = Config::load_from(None, env(&[]), &short).unwrap_err();
     assert!(matches!(err, ConfigError::Invalid { key: "session_absolute_hours", .. }), "{err:?}");
     let origin = ConfigLayer { allowed_origins: Some(vec!["dj.example.cn".into()]), ..Default::default() };
@@ -172,4 +174,31 @@ fn redaction_covers_odd_passwords_and_query_parameters() {
         assert_eq!(DatabaseUrl::new(raw).redacted(), shown);
     }
     assert_eq!(DatabaseUrl::new("postgres://u:p@h/d").expose_secret(), "postgres://u:p@h/d");
+}
+
+#[test]
+fn idle_sessions_end_within_thirty_minutes() {
+    let thirty = ConfigLayer { session_idle_minutes: Some(30), ..Default::default() };
+    let config = Config::load_from(None, env(&[]), &thirty).unwrap().config;
+    assert_eq!(config.session_idle_timeout, Duration::from_secs(1800));
+    let err =
+        Config::load_from(None, env(&[("MINGJING_SESSION_IDLE_MINUTES", "31")]), &ConfigLayer::default()).unwrap_err();
+    assert!(matches!(err, ConfigError::Invalid { key: "session_idle_minutes", .. }), "{err:?}");
+    assert!(err.to_string().contains("不能超过 30 分钟") && err.to_string().contains("等保"), "{err}");
+}
+
+#[test]
+fn the_password_profile_is_chosen_by_file_or_environment() {
+    assert_eq!(Config::default().password_policy, PasswordPolicy::Dengbao);
+    let path = file("password-profile", "password_profile = \"asvs\"\n");
+    let loaded = Config::load_from(Some(&path), env(&[]), &ConfigLayer::default()).unwrap();
+    assert_eq!(loaded.config.password_policy, PasswordPolicy::Asvs);
+    assert!(loaded.warnings.is_empty(), "password_profile is a known key: {:?}", loaded.warnings);
+    let vars = env(&[("MINGJING_PASSWORD_PROFILE", "dengbao")]);
+    let config = Config::load_from(Some(&path), vars, &ConfigLayer::default()).unwrap().config;
+    assert_eq!(config.password_policy, PasswordPolicy::Dengbao, "the environment beats the file");
+    let err =
+        Config::load_from(None, env(&[("MINGJING_PASSWORD_PROFILE", "nist")]), &ConfigLayer::default()).unwrap_err();
+    assert!(matches!(err, ConfigError::Invalid { key: "password_profile", .. }), "{err:?}");
+    assert!(err.to_string().contains("“nist”不是 dengbao（等保 2.0）或 asvs（OWASP ASVS）"), "{err}");
 }

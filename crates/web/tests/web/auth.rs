@@ -138,17 +138,17 @@ async fn an_initial_password_must_be_changed_before_anything_else() {
             }
         };
         for (current, new, confirm, message) in [
-            (PASSWORD, "Xinren@2026", "Xinren@2027", "两次输入的新密码不一致"),
+            (PASSWORD, "Qingshan@2026", "Qingshan@2027", "两次输入的新密码不一致"),
             (PASSWORD, "xinren2026", "xinren2026", "密码需包含大写字母、小写字母、数字、符号中的至少三类"),
             (PASSWORD, "Ab1!", "Ab1!", "密码至少需要 8 位"),
             (PASSWORD, PASSWORD, PASSWORD, "新密码不能与当前密码相同"),
-            ("Wrong@2025x", "Xinren@2026", "Xinren@2026", "当前密码不正确"),
+            ("Wrong@2025x", "Qingshan@2026", "Qingshan@2026", "当前密码不正确"),
         ] {
             let response = change(current, new, confirm).await;
             assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{message}");
             assert_eq!(alert(&response.text().await.unwrap()), message);
         }
-        let done = change(PASSWORD, "Xinren@2026", "Xinren@2026").await;
+        let done = change(PASSWORD, "Qingshan@2026", "Qingshan@2026").await;
         assert_eq!((done.status(), location(&done)), (StatusCode::SEE_OTHER, "/"));
         assert!(session_cookie(&done).is_some(), "a fresh session for this browser");
         let (status, html) = browser.page("/").await;
@@ -161,7 +161,7 @@ async fn an_initial_password_must_be_changed_before_anything_else() {
         let response = stale.get(format!("{}/", app.base)).header("cookie", cookie).send().await.unwrap();
         assert_eq!((response.status(), location(&response)), (StatusCode::SEE_OTHER, "/login"), "sessions revoked");
         assert_eq!(alert(&old_session.login("xinren", PASSWORD).await.text().await.unwrap()), REFUSED);
-        let again = app.browser().login("xinren", "Xinren@2026").await;
+        let again = app.browser().login("xinren", "Qingshan@2026").await;
         assert_eq!(location(&again), "/");
         let changes = app.audit("password_change").await;
         assert_eq!(changes.iter().filter(|e| e.outcome == "ok").count(), 1);

@@ -10,6 +10,7 @@ mod materials;
 mod meeting;
 mod opinions;
 mod orgs;
+mod passwords;
 mod roster;
 mod scope;
 mod study;
