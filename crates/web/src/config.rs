@@ -20,7 +20,7 @@ const ENV_PREFIX: &str = "MINGJING_";
 const MIB: u64 = 1024 * 1024;
 
 /// The keys a configuration file may hold; an environment variable is `MINGJING_` + the key in capitals.
-pub const KNOWN_KEYS: [&str; 14] = [
+pub const KNOWN_KEYS: [&str; 16] = [
     "bind",
     "database_url",
     "session_idle_minutes",
@@ -35,6 +35,8 @@ pub const KNOWN_KEYS: [&str; 14] = [
     "backup_every_hours",
     "backup_keep",
     "audit_hash",
+    "metrics_token",
+    "metrics_loopback",
 ];
 
 /// How log lines are written.
@@ -131,6 +133,28 @@ fn redact(url: &str) -> String {
     out
 }
 
+/// The bearer token a metrics scraper on another host sends. `Debug` masks it, so a logged configuration does not
+/// give it away.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
+}
+
 /// The server's settings after every layer is applied.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -157,6 +181,10 @@ pub struct Config {
     pub backup_keep: usize,
     /// The hash function of the audit log's chain: `sha256` (default) or `sm3`.
     pub audit_hash: AuditHash,
+    /// A scraper sending `Authorization: Bearer <token>` may read `/metrics` from anywhere; none when unset.
+    pub metrics_token: Option<MetricsToken>,
+    /// Whether peers on the loopback address may read `/metrics` without the token (default true).
+    pub metrics_loopback: bool,
 }
 
 impl Default for Config {
@@ -177,6 +205,8 @@ impl Default for Config {
             backup_every: Duration::from_secs(24 * 3600),
             backup_keep: 14,
             audit_hash: AuditHash::Sha256,
+            metrics_token: None,
+            metrics_loopback: true,
         }
     }
 }
@@ -199,6 +229,8 @@ pub struct ConfigLayer {
     pub backup_keep: Option<usize>,
     /// `sha256` or `sm3`; checked when applied.
     pub audit_hash: Option<String>,
+    pub metrics_token: Option<MetricsToken>,
+    pub metrics_loopback: Option<bool>,
 }
 
 impl ConfigLayer {
@@ -239,6 +271,8 @@ impl ConfigLayer {
                 "backup_every_hours" => layer.backup_every_hours = Some(parse(&value).map_err(err)?),
                 "backup_keep" => layer.backup_keep = Some(parse(&value).map_err(err)?),
                 "audit_hash" => layer.audit_hash = Some(value),
+                "metrics_token" => layer.metrics_token = Some(MetricsToken::new(value)),
+                "metrics_loopback" => layer.metrics_loopback = Some(parse_bool(&value).map_err(err)?),
                 // Other MINGJING_ variables (the CLI's own, say) are not ours to judge.
                 _ => {}
             }
@@ -359,6 +393,13 @@ impl Config {
         if let Some(origins) = &layer.allowed_origins {
             self.allowed_origins =
                 origins.iter().map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase()).collect();
+        }
+        if let Some(token) = &layer.metrics_token {
+            // An empty token would let anyone sending "Bearer " in; it means "no token".
+            self.metrics_token = Some(token.clone()).filter(|t| !t.expose_secret().trim().is_empty());
+        }
+        if let Some(loopback) = layer.metrics_loopback {
+            self.metrics_loopback = loopback;
         }
         if let Some(code) = &layer.audit_hash {
             self.audit_hash = AuditHash::from_code(code).ok_or_else(|| ConfigError::Invalid {
