@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use axum::Router;
+use axum::Extension;
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -16,6 +17,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use subtle::ConstantTimeEq;
 
 use crate::AppState;
+use crate::error::PlainAnswer;
 
 /// How long the readiness probe waits for the database before calling it unready.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -108,5 +110,27 @@ fn may_read_metrics(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> 
 }
 
 fn plain(status: StatusCode, body: &'static str) -> Response {
-    (status, [(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], body).into_response()
+    let content_type = [(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))];
+    (status, content_type, Extension(PlainAnswer), body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_time_and_review_time_reach_the_rendered_text() {
+        record_backup_success(1_767_196_800.0);
+        record_review(Duration::from_millis(40));
+        let text = handle().render();
+        assert!(text.contains("mingjing_backup_last_success_timestamp_seconds 1767196800"), "{text}");
+        assert!(text.contains("mingjing_review_duration_seconds_bucket"), "{text}");
+    }
+
+    #[test]
+    fn an_unmatched_path_is_one_label_not_the_path() {
+        record_request(&Method::GET, "-", StatusCode::NOT_FOUND, Duration::from_millis(1));
+        let text = handle().render();
+        assert!(text.contains(r#"route="unmatched""#) && text.contains(r#"status="4xx""#), "{text}");
+    }
 }
