@@ -29,7 +29,8 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/readyz", get(readyz)).route("/metrics", get(metrics_page))
 }
 
-/// The process's one Prometheus recorder, installed on first use. Global so that the backup task of the CLI and
+/// The process's one Prometheus recorder, installed on first use (every `record_*` here makes sure of it: a
+/// value recorded before the install would vanish). Global so that the backup task of the CLI and
 /// every server of a test program record into the same place; installing it twice is never tried.
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -48,6 +49,7 @@ pub fn handle() -> &'static PrometheusHandle {
 
 /// Counts one answered request under its route pattern (`-` when no route matched) and status class.
 pub fn record_request(method: &Method, route: &str, status: StatusCode, elapsed: Duration) {
+    handle();
     let route = if route == "-" { "unmatched".to_owned() } else { route.to_owned() };
     let class = format!("{}xx", status.as_u16() / 100);
     let labels = [("method", method.as_str().to_owned()), ("route", route), ("status", class)];
@@ -57,6 +59,7 @@ pub fn record_request(method: &Method, route: &str, status: StatusCode, elapsed:
 
 /// Records how long the review engine took on one material.
 pub fn record_review(elapsed: Duration) {
+    handle();
     metrics::histogram!("mingjing_review_duration_seconds").record(elapsed.as_secs_f64());
 }
 
