@@ -22,7 +22,7 @@ const MIB: u64 = 1024 * 1024;
 const MAX_IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// The keys a configuration file may hold; an environment variable is `MINGJING_` + the key in capitals.
-pub const KNOWN_KEYS: [&str; 15] = [
+pub const KNOWN_KEYS: [&str; 17] = [
     "bind",
     "database_url",
     "session_idle_minutes",
@@ -38,6 +38,8 @@ pub const KNOWN_KEYS: [&str; 15] = [
     "backup_keep",
     "audit_hash",
     "password_profile",
+    "metrics_token",
+    "metrics_loopback",
 ];
 
 /// How log lines are written.
@@ -134,6 +136,28 @@ fn redact(url: &str) -> String {
     out
 }
 
+/// The bearer token a metrics scraper on another host sends. `Debug` masks it, so a logged configuration does not
+/// give it away.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
+}
+
 /// The server's settings after every layer is applied.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -160,6 +184,10 @@ pub struct Config {
     pub backup_keep: usize,
     /// The hash function of the audit log's chain: `sha256` (default) or `sm3`.
     pub audit_hash: AuditHash,
+    /// A scraper sending `Authorization: Bearer <token>` may read `/metrics` from anywhere; none when unset.
+    pub metrics_token: Option<MetricsToken>,
+    /// Whether peers on the loopback address may read `/metrics` without the token (default true).
+    pub metrics_loopback: bool,
 }
 
 impl Default for Config {
@@ -180,6 +208,8 @@ impl Default for Config {
             backup_every: Duration::from_secs(24 * 3600),
             backup_keep: 14,
             audit_hash: AuditHash::Sha256,
+            metrics_token: None,
+            metrics_loopback: true,
         }
     }
 }
@@ -204,6 +234,8 @@ pub struct ConfigLayer {
     pub audit_hash: Option<String>,
     /// `dengbao` or `asvs`; checked when applied.
     pub password_profile: Option<String>,
+    pub metrics_token: Option<MetricsToken>,
+    pub metrics_loopback: Option<bool>,
 }
 
 impl ConfigLayer {
@@ -245,6 +277,8 @@ impl ConfigLayer {
                 "backup_keep" => layer.backup_keep = Some(parse(&value).map_err(err)?),
                 "audit_hash" => layer.audit_hash = Some(value),
                 "password_profile" => layer.password_profile = Some(value),
+                "metrics_token" => layer.metrics_token = Some(MetricsToken::new(value)),
+                "metrics_loopback" => layer.metrics_loopback = Some(parse_bool(&value).map_err(err)?),
                 // Other MINGJING_ variables (the CLI's own, say) are not ours to judge.
                 _ => {}
             }
@@ -365,6 +399,13 @@ impl Config {
         if let Some(origins) = &layer.allowed_origins {
             self.allowed_origins =
                 origins.iter().map(|o| o.trim().trim_end_matches('/').to_ascii_lowercase()).collect();
+        }
+        if let Some(token) = &layer.metrics_token {
+            // An empty token would let anyone sending "Bearer " in; it means "no token".
+            self.metrics_token = Some(token.clone()).filter(|t| !t.expose_secret().trim().is_empty());
+        }
+        if let Some(loopback) = layer.metrics_loopback {
+            self.metrics_loopback = loopback;
         }
         if let Some(code) = &layer.audit_hash {
             self.audit_hash = AuditHash::from_code(code).ok_or_else(|| ConfigError::Invalid {

@@ -76,6 +76,8 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
         backup_keep = 30
         audit_hash = "sm3"
         password_profile = "asvs"
+        metrics_token = "scrape-secret"
+        metrics_loopback = false
         "#,
     );
     let loaded = Config::load_from(Some(&path), env(&[]), &ConfigLayer::default()).unwrap();
@@ -89,6 +91,21 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
     assert_eq!(config.backup_dir.as_deref(), Some(Path::new("/var/backups/mingjing")));
     assert_eq!((config.backup_every, config.backup_keep), (Duration::from_secs(6 * 3600), 30));
     assert_eq!(config.audit_hash, AuditHash::Sm3);
+    assert_eq!(config.metrics_token.as_ref().map(MetricsToken::expose_secret), Some("scrape-secret"));
+    assert!(!config.metrics_loopback);
+}
+
+#[test]
+fn the_metrics_token_comes_from_the_environment_and_never_reaches_debug() {
+    let vars = env(&[("MINGJING_METRICS_TOKEN", "scrape-secret"), ("MINGJING_METRICS_LOOPBACK", "off")]);
+    let config = Config::load_from(None, vars, &ConfigLayer::default()).unwrap().config;
+    assert_eq!(config.metrics_token.as_ref().map(MetricsToken::expose_secret), Some("scrape-secret"));
+    assert!(!config.metrics_loopback);
+    assert!(!format!("{config:?}").contains("scrape-secret"));
+    let defaults = Config::load_from(None, env(&[]), &ConfigLayer::default()).unwrap().config;
+    assert!(defaults.metrics_token.is_none() && defaults.metrics_loopback, "loopback only by default");
+    let blank = Config::load_from(None, env(&[("MINGJING_METRICS_TOKEN", "  ")]), &ConfigLayer::default());
+    assert!(blank.unwrap().config.metrics_token.is_none(), "a blank token is no token");
 }
 
 #[test]

@@ -165,6 +165,11 @@ impl IntoResponse for AppError {
     }
 }
 
+/// Marks a response a machine reads (the readiness probe, the metrics scraper): its status and plain body are kept
+/// rather than turned into an error page.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PlainAnswer;
+
 /// Renders every error response as a Chinese page (or, for htmx, a fragment) that shows the request id. Responses
 /// that already are HTML, such as a form shown again with its field errors, pass through untouched.
 pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
@@ -173,6 +178,7 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let mark = match response.extensions_mut().remove::<ErrorMark>() {
         Some(mark) => mark,
+        None if response.extensions().get::<PlainAnswer>().is_some() => return response,
         None if response.status().as_u16() >= 400 && !is_html(response.headers()) => {
             let error = AppError::for_status(response.status());
             if let AppError::Internal(source) = &error {

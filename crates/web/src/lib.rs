@@ -30,6 +30,7 @@ pub mod home;
 pub mod materials;
 pub mod meeting;
 pub mod middleware;
+pub mod observability;
 pub mod opinions;
 pub mod orgs;
 pub mod pages;
@@ -52,7 +53,7 @@ use tokio::net::TcpListener;
 
 pub use auth::{CurrentUser, PasswordPolicy, Passwords, hash_password, require_csrf, verify_password};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{Config, ConfigError, ConfigLayer, DatabaseUrl, LoadedConfig, LogFormat};
+pub use config::{Config, ConfigError, ConfigLayer, DatabaseUrl, LoadedConfig, LogFormat, MetricsToken};
 pub use error::AppError;
 pub use middleware::{RequestId, apply_layers};
 pub use scope::{Scope, can_read_material, can_see_org};
@@ -84,6 +85,8 @@ impl AppState {
 
     /// The state with another clock, for tests.
     pub fn with_clock(config: Config, store: Store, clock: Arc<dyn Clock>) -> Self {
+        // Installed before the first request so that no count is lost.
+        observability::handle();
         Self {
             config: Arc::new(config),
             store,
@@ -119,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(talks::routes())
         .merge(opinions::routes())
         .merge(appraisal::routes())
+        .merge(observability::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

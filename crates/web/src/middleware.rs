@@ -92,8 +92,10 @@ async fn request_context(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(id.clone());
     let route = request.extensions().get::<MatchedPath>().map_or("-", MatchedPath::as_str).to_owned();
     let span = tracing::info_span!("request", request_id = %id, method = %request.method(), route);
+    let method = request.method().clone();
     let started = Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
+    crate::observability::record_request(&method, &route, response.status(), started.elapsed());
     let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     tracing::info!(parent: &span, status = response.status().as_u16(), latency_ms, "answered");
     if let Ok(value) = HeaderValue::from_str(id.as_str()) {

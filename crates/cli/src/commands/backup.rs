@@ -101,7 +101,10 @@ pub async fn scheduled(store: Store, dir: PathBuf, every: Duration, keep: usize)
     loop {
         ticks.tick().await;
         match take_scheduled(&store, &dir, keep).await {
-            Ok(path) => tracing::info!(path = %path.display(), "scheduled backup written"),
+            Ok(path) => {
+                tracing::info!(path = %path.display(), "scheduled backup written");
+                mingjing_web::observability::record_backup_success(SystemClock.now_ms() as f64 / 1000.0);
+            }
             Err(error) => tracing::error!(%error, "scheduled backup failed"),
         }
     }

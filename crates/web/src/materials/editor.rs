@@ -533,5 +533,8 @@ pub async fn review_material(state: &AppState, material: &Material) -> Result<Re
     let source = Source::from_text(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let (index, _) = state.indexes.current(&state.store, &campaign.id, &opener.path).await?;
     let index = index.read().await;
-    Ok(index.review(&source, &def, &material.id, &material.member_id))
+    let started = std::time::Instant::now();
+    let review = index.review(&source, &def, &material.id, &material.member_id);
+    crate::observability::record_review(started.elapsed());
+    Ok(review)
 }

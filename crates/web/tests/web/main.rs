@@ -8,6 +8,7 @@ mod editor;
 mod helpers;
 mod materials;
 mod meeting;
+mod observability;
 mod opinions;
 mod orgs;
 mod passwords;
