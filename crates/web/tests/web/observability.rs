@@ -104,3 +104,39 @@ async fn no_password_reaches_the_logs() {
         assert!(!logs.contains(password), "a password in the logs: {password}");
     }
 }
+
+#[tokio::test]
+async fn no_matters_report_content_reaches_the_logs_or_the_audit_trail() {
+    const SECRET: &str = "配偶在某公司任职标记七三一";
+    let captured = crate::helpers::captured_logs();
+    each_backend(|app: App| async move {
+        let definition =
+            toml::to_string(&mingjing_review::Campaign::builtin("2021-county").expect("built in")).expect("toml");
+        let new = mingjing_storage::NewCampaign {
+            org_id: &app.fixture.county.id,
+            year: 2021,
+            title: "2021年度组织生活会",
+            notice: "",
+            definition: &definition,
+        };
+        let id = app.store.create_campaign(&new, crate::helpers::START_MS).await.expect("campaign").id;
+        app.store.set_leading_cadre(&app.fixture.member_a.id, true).await.expect("flag");
+        let member = app.signed_in("wangjianguo").await;
+        let (_, html) = member.page(&format!("/campaigns/{id}/matters")).await;
+        let token = form_token(&html).expect("token");
+        let fields =
+            [("csrf", token.as_str()), ("version", "0"), ("family_jobs_yes", "1"), ("family_jobs_text", SECRET)];
+        let saved = member.post(&format!("/campaigns/{id}/matters"), &fields).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{}", saved.text().await.unwrap_or_default());
+        let stored = app.store.matters_report(&id, &app.fixture.member_a.id).await.expect("q").expect("saved");
+        assert!(stored.answers.contains(SECRET), "the answer itself is kept");
+        let audit = app.store.audit_entries(None, 1000).await.expect("audit");
+        assert!(
+            audit.iter().all(|e| !e.detail.contains("标记七三一")),
+            "the audit trail names the act, not the content"
+        );
+    })
+    .await;
+    let logs = String::from_utf8_lossy(&captured.lock().unwrap()).into_owned();
+    assert!(!logs.contains("标记七三一") && !logs.contains("%E6%A0%87%E8%AE%B0"), "matters content in the logs");
+}
