@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the input readers and the normalizer of mingjing-review, and the roster reader: runs each cargo-fuzz
-# target in fuzz/ for a bounded time. Needs the nightly toolchain; installs cargo-fuzz
-# if it is missing.
+# target in fuzz/ for a bounded time. Uses nightly where installed, else the stable compiler
+# with RUSTC_BOOTSTRAP=1; installs cargo-fuzz if it is missing.
 #
 #   scripts/fuzz.sh                 # 60 s per target
 #   FUZZ_SECONDS=20 scripts/fuzz.sh # shorter
@@ -17,7 +17,15 @@ if [ ${#targets[@]} -eq 0 ]; then
     targets=(read_text read_docx read_roster)
 fi
 
-if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+# cargo-fuzz needs nightly features (the sanitizer flags). Where no nightly toolchain can be
+# installed, the stable compiler is told to accept them, as the Rust project's own bootstrap does.
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+    fuzz=(cargo +nightly fuzz)
+else
+    export RUSTC_BOOTSTRAP=1
+    fuzz=(cargo fuzz)
+fi
+if ! "${fuzz[@]}" --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
@@ -55,7 +63,31 @@ with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
 PY
 fi
 
+# A small .xlsx and a .csv roster get the roster reader past the zip and the header search at once.
+if command -v python3 >/dev/null 2>&1; then
+    python3 - corpus/read_roster/minimal.xlsx <<'PY'
+import sys, zipfile
+ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+pkg = 'http://schemas.openxmlformats.org/package/2006/relationships'
+def row(n, cells):
+    return f'<row r="{n}">' + ''.join(
+        f'<c r="{chr(65 + i)}{n}" t="inlineStr"><is><t>{t}</t></is></c>' for i, t in enumerate(cells)) + '</row>'
+sheet = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>'
+         + row(1, ['姓名', '性别', '公民身份号码', '入党时间', '所在支部'])
+         + row(2, ['张三', '男', '11010519491231002X', '1970-07-01', '第一党支部'])
+         + '</sheetData></worksheet>')
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    z.writestr("_rels/.rels", f'<?xml version="1.0"?><Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    z.writestr("xl/workbook.xml", f'<?xml version="1.0"?><workbook {ns} xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    z.writestr("xl/_rels/workbook.xml.rels", f'<?xml version="1.0"?><Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    z.writestr("xl/worksheets/sheet1.xml", sheet)
+PY
+fi
+printf '姓名,性别,公民身份号码,入党时间\n张三,男,11010519491231002X,1970-07-01\n' > corpus/read_roster/minimal.csv
+
 for target in "${targets[@]}"; do
     echo "== fuzzing $target for ${seconds}s"
-    cargo +nightly fuzz run "$target" -- -max_total_time="$seconds"
+    "${fuzz[@]}" run "$target" -- -max_total_time="$seconds"
 done

@@ -1,7 +1,7 @@
 //! Bytes to a table of cells: `.xlsx` through calamine's streaming cell reader (so a huge sheet is refused before it
 //! is all in memory), `.csv` decoded from UTF-8 (with or without BOM), UTF-16 or GBK/GB18030.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{DataRef, Reader, Xlsx};
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
@@ -81,7 +81,9 @@ fn xlsx(bytes: &[u8]) -> Result<Vec<(usize, Vec<Cell>)>, ReadError> {
     first.ok_or(ReadError::Xlsx)
 }
 
-/// Refuses a package that unpacks to far more than any roster (a zip bomb) before anything is unpacked.
+/// Refuses a package that unpacks to far more than any roster (a zip bomb): first by the sizes it declares, before
+/// anything is unpacked, then by unpacking each part no further than one byte past its declared size, because the
+/// zip reader (and calamine after it) would otherwise believe a package that lies about its sizes.
 fn check_package(bytes: &[u8]) -> Result<(), ReadError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| ReadError::Xlsx)?;
     if archive.len() > MAX_ENTRIES {
@@ -92,7 +94,18 @@ fn check_package(bytes: &[u8]) -> Result<(), ReadError> {
         let entry = archive.by_index_raw(i).map_err(|_| ReadError::Xlsx)?;
         total = total.saturating_add(entry.size());
     }
-    if total > MAX_UNPACKED { Err(ReadError::TooLarge) } else { Ok(()) }
+    if total > MAX_UNPACKED {
+        return Err(ReadError::TooLarge);
+    }
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).map_err(|_| ReadError::Xlsx)?;
+        let declared = entry.size();
+        let unpacked = std::io::copy(&mut (&mut entry).take(declared + 1), &mut std::io::sink());
+        if unpacked.map_err(|_| ReadError::Xlsx)? > declared {
+            return Err(ReadError::TooLarge);
+        }
+    }
+    Ok(())
 }
 
 fn sheet(book: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<(usize, Vec<Cell>)>, ReadError> {

@@ -200,3 +200,127 @@ fn garbage_never_panics() {
         let _ = read("x.xlsx", &zip);
     }
 }
+
+/// A minimal .xlsx package around one sheet and an optional shared-strings part, written by hand so that tests can put
+/// anything a hostile file might hold into the XML.
+fn package(sheet: &str, shared_strings: Option<&str>) -> Vec<u8> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    const NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let content_types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#;
+    let root_rels = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+    );
+    let workbook = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{NS}" xmlns:r="{REL}"><sheets><sheet name="花名册" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+    );
+    let shared_rel = if shared_strings.is_some() {
+        format!(r#"<Relationship Id="rId2" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>"#)
+    } else {
+        String::new()
+    };
+    let workbook_rels = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>{shared_rel}</Relationships>"#
+    );
+    let mut entries: Vec<(&str, &[u8])> = vec![
+        ("[Content_Types].xml", content_types.as_bytes()),
+        ("_rels/.rels", root_rels.as_bytes()),
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", workbook_rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ];
+    if let Some(shared) = shared_strings {
+        entries.push(("xl/sharedStrings.xml", shared.as_bytes()));
+    }
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        writer.start_file(name, options).expect("test zip entry");
+        writer.write_all(data).expect("test zip write");
+    }
+    writer.finish().expect("test zip").into_inner()
+}
+
+fn sheet_xml(doctype: &str, rows: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>{doctype}<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#
+    )
+}
+
+fn inline_row(line: usize, cells: &[&str]) -> String {
+    let cells: String = cells
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let column = char::from(b'A' + u8::try_from(i).expect("few columns"));
+            format!(r#"<c r="{column}{line}" t="inlineStr"><is><t>{text}</t></is></c>"#)
+        })
+        .collect();
+    format!(r#"<row r="{line}">{cells}</row>"#)
+}
+
+fn set_u32(bytes: &mut [u8], at: usize, value: u32) {
+    bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+/// Makes every entry of `package` declare `size` unpacked bytes, in its local header and in the central directory.
+fn lie_about_sizes(package: &mut [u8], size: u32) {
+    let locals: Vec<usize> =
+        package.windows(4).enumerate().filter(|(_, w)| *w == b"PK\x03\x04").map(|(i, _)| i).collect();
+    for at in locals {
+        set_u32(package, at + 22, size);
+    }
+    let centrals: Vec<usize> =
+        package.windows(4).enumerate().filter(|(_, w)| *w == b"PK\x01\x02").map(|(i, _)| i).collect();
+    for at in centrals {
+        set_u32(package, at + 24, size);
+    }
+}
+
+#[test]
+fn the_hand_made_package_reads_so_the_hostile_ones_below_test_something() {
+    let rows = [inline_row(1, &["姓名", "性别"]), inline_row(2, &["张三", "男"])].concat();
+    let roster = read("花名册.xlsx", &package(&sheet_xml("", &rows), None)).expect("a plain package reads");
+    assert_eq!(roster.rows.len(), 1);
+}
+
+#[test]
+fn xlsx_bombs_are_refused_even_when_they_lie_about_their_size() {
+    // 300 MB of one shared string deflates to a few hundred KB.
+    let huge = "党".repeat(100_000_000);
+    let shared = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>{huge}</t></si></sst>"#
+    );
+    drop(huge);
+    let rows = [inline_row(1, &["姓名"]), r#"<row r="2"><c r="A2" t="s"><v>0</v></c></row>"#.to_owned()].concat();
+    let honest = package(&sheet_xml("", &rows), Some(&shared));
+    drop(shared);
+    assert!(honest.len() < MAX_BYTES, "the bomb must fit the upload limit: {}", honest.len());
+    assert_eq!(read("花名册.xlsx", &honest).err(), Some(ReadError::TooLarge));
+
+    let mut lying = honest;
+    lie_about_sizes(&mut lying, 1000);
+    let outcome = read("花名册.xlsx", &lying);
+    assert!(matches!(outcome, Err(ReadError::TooLarge | ReadError::Xlsx)), "{outcome:?}");
+}
+
+#[test]
+fn xml_entities_in_a_sheet_are_never_expanded() {
+    // The "billion laughs": ten levels of ten references each would be 10^10 characters if expanded.
+    let mut doctype = String::from(r#"<!DOCTYPE worksheet [<!ENTITY l0 "哈哈哈哈哈哈哈哈哈哈">"#);
+    for level in 1..10 {
+        let refs = format!("&l{};", level - 1).repeat(10);
+        doctype.push_str(&format!(r#"<!ENTITY l{level} "{refs}">"#));
+    }
+    doctype.push_str(r#"<!ENTITY file SYSTEM "file:///etc/passwd">]>"#);
+    let rows = [inline_row(1, &["姓名", "备注"]), inline_row(2, &["张三", "&l9;"]), inline_row(3, &["李四", "&file;"])]
+        .concat();
+    let outcome = read("花名册.xlsx", &package(&sheet_xml(&doctype, &rows), None));
+    // Either refused as unreadable or read without the entities' text; never expanded, never the file's text.
+    if let Ok(roster) = outcome {
+        let text = format!("{roster:?}");
+        assert!(!text.contains("哈哈哈哈哈哈哈哈哈哈哈"), "an entity was expanded");
+        assert!(!text.contains("root:"), "an external entity was read");
+    }
+}

@@ -40,16 +40,26 @@ pub mod roster;
 pub mod scope;
 pub mod study;
 pub mod talks;
+pub mod upload;
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use axum::routing::{get, post};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use mingjing_storage::Store;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 pub use auth::{CurrentUser, PasswordPolicy, Passwords, hash_password, require_csrf, verify_password};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -128,17 +138,59 @@ pub fn router(state: AppState) -> Router {
     apply_layers(routes, &config)
 }
 
+/// How long a client may take to send a request's headers before its connection is closed (a slow-headers client
+/// would otherwise hold a connection and its task forever; the request timeout only starts once headers are in).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets requests in flight finish.
 pub async fn run(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    run_with_header_timeout(listener, app, shutdown, HEADER_READ_TIMEOUT).await
+}
+
+/// [`run`] with another limit on reading a request's headers.
+pub async fn run_with_header_timeout(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    header_read_timeout: Duration,
+) -> io::Result<()> {
     tracing::info!(address = %listener.local_addr()?, "listening");
-    // The peer address is kept for the audit log ("from where").
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    // Out of file descriptors or a connection reset before accept: back off briefly, keep serving.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone().map_request(move |mut request: Request<Incoming>| {
+            // The peer address is kept for the audit log ("from where").
+            request.extensions_mut().insert(ConnectInfo(peer));
+            request.map(Body::new)
+        }));
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(error = %error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Completes on Ctrl-C or, on Unix, SIGTERM (what systemd and container runtimes send).

@@ -83,7 +83,7 @@ async fn upload_template(
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("title") => title = field.text().await.unwrap_or_default(),
             Some("file") => {
-                let name = field.file_name().unwrap_or("范文").to_owned();
+                let name = crate::upload::file_name(field.file_name(), "范文");
                 let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
                 if !bytes.is_empty() {
                     files.push((name, bytes));

@@ -67,7 +67,7 @@ async fn read_upload(multipart: &mut Multipart) -> Result<(String, Option<(Strin
         match field.name() {
             Some("csrf") => csrf = field.text().await.map_err(|_| broken())?,
             Some("file") => {
-                let name = field.file_name().unwrap_or("花名册").to_owned();
+                let name = crate::upload::file_name(field.file_name(), "花名册");
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(|_| broken())? {
                     if bytes.len() + chunk.len() > MAX_BYTES {

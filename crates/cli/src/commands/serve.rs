@@ -108,8 +108,10 @@ async fn serve(args: &Args) -> Result<(), String> {
         tokio::net::TcpListener::bind(config.bind).await.map_err(|e| format!("无法监听 {}：{e}", config.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     eprintln!("明镜已启动：http://{address}/ （按 Ctrl+C 停止）");
+    let header_timeout = config.request_timeout.min(mingjing_web::HEADER_READ_TIMEOUT);
     let app = mingjing_web::router(AppState::new(config, store.clone()));
-    mingjing_web::run(listener, app, mingjing_web::shutdown_signal()).await.map_err(|e| e.to_string())?;
+    let shutdown = mingjing_web::shutdown_signal();
+    mingjing_web::run_with_header_timeout(listener, app, shutdown, header_timeout).await.map_err(|e| e.to_string())?;
     store.close().await;
     eprintln!("明镜已停止。");
     Ok(())

@@ -282,9 +282,11 @@ pub(super) async fn save_material(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    // Before anything else reads the form: a forged post must not reach the campaign's definition or the store.
+    let token = fields.iter().find(|(name, _)| name == "csrf").map_or("", |(_, value)| value.as_str());
+    require_csrf(&user, token)?;
     let (campaign, _, member) = writer(&state, &user, &id).await?;
     let form = posted(fields, &campaign)?;
-    require_csrf(&user, &form.csrf)?;
     let autosave = form.action == "autosave";
     let write = Write { seen: form.version, body: &form.body, editor: &form.editor, autosave };
     let saved = match write_draft(&state, &user, &campaign, &member, write).await {
@@ -470,7 +472,7 @@ pub(super) async fn upload_material(
             Some("csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("version") => version = field.text().await.unwrap_or_default().trim().parse().unwrap_or(0),
             Some("file") => {
-                let name = field.file_name().unwrap_or("upload").to_owned();
+                let name = crate::upload::file_name(field.file_name(), "upload");
                 let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge)?;
                 file = Some((name, bytes));
             }

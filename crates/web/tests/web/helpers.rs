@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use mingjing_storage::testing::TestDb;
 use mingjing_storage::{Account, Campaign, Member, NewAccount, NewCampaign, NewMember, Org, OrgKind, Role, Standing};
 use mingjing_storage::{Backend, Store};
-use mingjing_web::{AppState, Config, ManualClock, hash_password, router, run};
+use mingjing_web::{
+    AppState, Config, HEADER_READ_TIMEOUT, ManualClock, hash_password, router, run_with_header_timeout,
+};
 use reqwest::StatusCode;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -63,11 +65,14 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
         let address = listener.local_addr().expect("the bound address");
         let (stop, stopped) = oneshot::channel::<()>();
+        // A test that shortens the request timeout gets as short a wait for headers.
+        let header_timeout = config.request_timeout.min(HEADER_READ_TIMEOUT);
         let state = AppState::with_clock(config, store.clone(), clock.clone());
         let app = router(state.clone());
-        let task = tokio::spawn(run(listener, app, async {
+        let shutdown = async {
             let _ = stopped.await;
-        }));
+        };
+        let task = tokio::spawn(run_with_header_timeout(listener, app, shutdown, header_timeout));
         let client =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
         Self { address, client, store, clock, state, db: None, stop: Some(stop), task: Some(task) }

@@ -6,6 +6,7 @@ mod auth;
 mod campaigns;
 mod editor;
 mod helpers;
+mod hostile;
 mod materials;
 mod meeting;
 mod observability;
