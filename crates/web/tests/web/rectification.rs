@@ -569,3 +569,90 @@ async fn next_year_carries_unfinished_items_fills_the_meeting_report_and_flags_r
     })
     .await;
 }
+
+/// Submits the new-item form on `form` with its hidden origin fields and `typed`.
+async fn submit_new(app: &App, browser: &Browser, form: &str, typed: &[(&str, &str)]) -> reqwest::Response {
+    let mut fields: Vec<(&str, String)> = vec![("csrf", form_token(form).expect("csrf"))];
+    for name in ["form_token", "from", "material", "section", "index", "pos", "opinion"] {
+        fields.push((name, field(form, name)));
+    }
+    fields.extend(typed.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    post(browser, &ledger(app), &pairs).await
+}
+
+#[tokio::test]
+async fn items_are_raised_from_a_criticism_and_from_an_opinion() {
+    each_backend(|app: App| async move {
+        let s = setup(&app).await;
+        let f = &app.fixture;
+        let criticism = mingjing_storage::Criticism {
+            from_member_id: f.member_a.id.clone(),
+            to_member_id: s.li.id.clone(),
+            text: "参加集中学习不够积极，笔记记得少".to_owned(),
+        };
+        let content = mingjing_storage::MeetingContent { criticisms: vec![criticism], ..Default::default() };
+        app.store
+            .save_meeting(&f.campaign.id, &f.branch_a.id, 0, &content, &f.secretary_a.id, START_MS)
+            .await
+            .expect("minutes");
+        let channel = app
+            .store
+            .open_opinion_channel(&f.campaign.id, &f.branch_a.id, "abcdefghijklmnopqrstuvwxyz234567abcd", START_MS)
+            .await
+            .expect("a channel");
+        app.store.add_opinion(&channel.id, None, "支部活动形式单一", "2026-01-01").await.expect("an opinion");
+
+        let secretary = app.signed_in("shuji_a").await;
+        let (status, sources) = secretary.page(&format!("{}/sources", ledger(&app))).await;
+        assert_eq!(status, StatusCode::OK, "{sources}");
+        assert!(
+            sources.contains("参加集中学习不够积极")
+                && sources.contains("支部活动形式单一")
+                && sources.contains("理论学习不深入")
+        );
+
+        let (_, form) = secretary.page(&href(&sources, "from=criticism")).await;
+        assert!(
+            form.contains("参加集中学习不够积极，笔记记得少") && !form.contains("name=\"problem\""),
+            "quoted, not editable: {form}"
+        );
+        let typed = [
+            ("subject", s.li.id.as_str()),
+            ("owner", s.li.id.as_str()),
+            ("measure", "每次集中学习记笔记"),
+            ("deadline", "2026-04-30"),
+            ("problem", "篡改的问题"),
+        ];
+        let created = submit_new(&app, &secretary, &form, &typed).await;
+        assert_eq!(created.status(), StatusCode::SEE_OTHER, "{}", created.text().await.unwrap_or_default());
+        let (_, form) = secretary.page(&href(&sources, "from=opinion")).await;
+        assert!(field_text(&form, "problem") == "支部活动形式单一", "{form}");
+        let typed = [
+            ("subject", ""),
+            ("owner", s.li.id.as_str()),
+            ("measure", "每季度组织一次主题党日"),
+            ("deadline", "2026-04-30"),
+            ("problem", "支部活动形式单一，吸引力不强"),
+        ];
+        let created = submit_new(&app, &secretary, &form, &typed).await;
+        assert_eq!(created.status(), StatusCode::SEE_OTHER, "{}", created.text().await.unwrap_or_default());
+
+        let items = app.store.rectification_ledger(&f.campaign.id, &f.branch_a.id).await.expect("db");
+        let found: Vec<(OriginKind, &str, Option<&str>)> =
+            items.iter().map(|i| (i.origin_kind, i.problem.as_str(), i.member_id.as_deref())).collect();
+        assert_eq!(
+            found,
+            vec![
+                (OriginKind::Criticism, "参加集中学习不够积极，笔记记得少", Some(s.li.id.as_str())),
+                (OriginKind::Opinion, "支部活动形式单一，吸引力不强", None),
+            ],
+            "the criticism is quoted as recorded whatever the form says"
+        );
+        // A criticism that is not in the minutes.
+        let (status, html) = secretary.page(&format!("{}/new?from=criticism&pos=7", ledger(&app))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(html.contains("会议记录中没有这条批评意见"));
+    })
+    .await;
+}
