@@ -656,3 +656,52 @@ async fn items_are_raised_from_a_criticism_and_from_an_opinion() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_item_past_its_deadline_is_flagged_overdue_until_done() {
+    each_backend(|app: App| async move {
+        let s = setup(&app).await;
+        let f = &app.fixture;
+        let new = NewRectification {
+            campaign_id: &f.campaign.id,
+            org_id: &f.branch_a.id,
+            member_id: Some(&s.li.id),
+            owner_member_id: &s.li.id,
+            origin_kind: OriginKind::Manual,
+            origin_ref: "",
+            problem: "谈心谈话不够经常",
+            measure: "每季度谈心一次",
+            deadline: "2026-01-10",
+            form_token: "t",
+            by: &f.secretary_a.id,
+        };
+        let item = app.store.add_rectification(&new, START_MS).await.expect("an item");
+        let secretary = app.signed_in("shuji_a").await;
+        let (_, html) = secretary.page(&ledger(&app)).await;
+        assert!(!html.contains("逾期"), "in time: {html}");
+        app.advance_minutes(12 * 24 * 60);
+        // Twelve days on, the session is long gone.
+        let secretary = app.signed_in("shuji_a").await;
+        let (_, html) = secretary.page(&ledger(&app)).await;
+        assert!(html.contains("逾期 1 项") && html.contains("is-overdue"), "{html}");
+        let (_, page) = secretary.page(&format!("/rectification/{}", item.id)).await;
+        assert!(page.contains(">逾期<"), "{page}");
+        let export =
+            secretary.get(&format!("{}/export.xlsx", ledger(&app))).await.bytes().await.expect("bytes").to_vec();
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(export)).expect("an xlsx");
+        let sheet = book.worksheet_range_at(0).expect("a sheet").expect("readable");
+        assert_eq!(sheet.get_value((1, 8)), Some(&Data::String("逾期".to_owned())));
+        // Done is not overdue, even late.
+        let csrf = secretary.token(&format!("/rectification/{}", item.id)).await;
+        let done = post(
+            &secretary,
+            &format!("/rectification/{}/status", item.id),
+            &[("csrf", &csrf), ("version", "1"), ("status", "done")],
+        )
+        .await;
+        assert_eq!(done.status(), StatusCode::SEE_OTHER);
+        let (_, html) = secretary.page(&ledger(&app)).await;
+        assert!(!html.contains("is-overdue"), "{html}");
+    })
+    .await;
+}
