@@ -19,6 +19,7 @@ mod matters;
 mod meeting;
 mod opinions;
 mod orgs;
+mod rectification;
 mod references;
 mod roster;
 mod sessions;
@@ -60,6 +61,11 @@ pub use opinions::{
 };
 pub use orgs::{CommitteePost, Member, NewMember, Org, OrgKind, Standing};
 pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
+pub use rectification::{
+    AttachmentInfo, AttachmentKind, AttachmentProblem, LedgerPublication, MAX_ATTACHMENT_BYTES, NewAttachment,
+    NewRectification, OriginKind, RectificationEdit, RectificationError, RectificationItem, RectificationNote,
+    RectificationStatus,
+};
 pub use references::ReferenceDocument;
 pub use roster::{IMPORT_DONE, IMPORT_EXPIRED, NewRosterImport, RosterImport};
 pub use sessions::Session;

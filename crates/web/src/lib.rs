@@ -35,6 +35,7 @@ pub mod opinions;
 pub mod orgs;
 pub mod pages;
 pub mod prep;
+pub mod rectification;
 pub mod references;
 pub mod roster;
 pub mod scope;
@@ -133,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .merge(opinions::routes())
         .merge(appraisal::routes())
         .merge(observability::routes())
+        .merge(rectification::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)
