@@ -231,35 +231,55 @@ fn paragraph(out: &mut String, style: &str, extra: &str, text: &str) {
     out.push_str("</w:p>");
 }
 
-/// A table across the text block with single borders; the header row repeats on every page and is bold.
+/// A table across the text block with single borders, each column as wide as its content asks (a long text
+/// column gets the room, a column of numbers little); the header row repeats on every page and is bold.
 fn table(out: &mut String, table: &Table) {
-    let columns = table.header.len().max(1);
-    let width = TEXT_WIDTH as usize / columns;
+    let widths = column_widths(table);
     let border = |side: &str| format!(r#"<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>"#);
     let borders: String = ["top", "left", "bottom", "right", "insideH", "insideV"].into_iter().map(border).collect();
     let _ = write!(
         out,
-        r#"<w:tbl><w:tblPr><w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:jc w:val="center"/><w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="autofit"/></w:tblPr><w:tblGrid>"#
+        r#"<w:tbl><w:tblPr><w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:jc w:val="center"/><w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>"#
     );
-    for _ in 0..columns {
+    for width in &widths {
         let _ = write!(out, r#"<w:gridCol w:w="{width}"/>"#);
     }
     out.push_str("</w:tblGrid>");
-    row(out, &table.header, true, width);
+    row(out, &table.header, true, &widths);
     for cells in &table.rows {
-        row(out, cells, false, width);
+        row(out, cells, false, &widths);
     }
     out.push_str("</w:tbl>");
     // Word needs a paragraph between a table and what follows.
     paragraph(out, "Normal", "", "");
 }
 
-fn row(out: &mut String, cells: &[String], header: bool, width: usize) {
-    out.push_str("<w:tr>");
-    if header {
-        out.push_str("<w:trPr><w:tblHeader/></w:trPr>");
-    }
-    for cell in cells {
+/// Column widths in twips summing to the text block's width, in proportion to each column's widest text (in
+/// half-width units, at least 4 and at most 40, so one long cell does not squeeze the others to nothing).
+fn column_widths(table: &Table) -> Vec<u32> {
+    let wants: Vec<u32> = (0..table.header.len().max(1))
+        .map(|col| {
+            let widest = std::iter::once(&table.header)
+                .chain(&table.rows)
+                .filter_map(|row| row.get(col))
+                .map(|cell| crate::display_width(cell))
+                .max()
+                .unwrap_or(0);
+            u32::try_from(widest.clamp(4, 40)).unwrap_or(40)
+        })
+        .collect();
+    let total: u32 = wants.iter().sum();
+    wants.iter().map(|w| TEXT_WIDTH * w / total).collect()
+}
+
+fn row(out: &mut String, cells: &[String], header: bool, widths: &[u32]) {
+    // A row is not split across pages; the header row repeats on every page.
+    out.push_str(if header {
+        "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>"
+    } else {
+        "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+    });
+    for (cell, width) in cells.iter().zip(widths) {
         let bold = if header { format!("{}<w:b/>", fonts(HEADING1_FONT)) } else { String::new() };
         let _ = write!(
             out,
@@ -302,6 +322,14 @@ mod tests {
         let per_char = BODY_HALF_POINTS as i64 * 10 + RUN_SPACING;
         assert!(per_char * i64::from(CHARS_PER_LINE) <= i64::from(TEXT_WIDTH));
         assert!((per_char + 1) * i64::from(CHARS_PER_LINE) > i64::from(TEXT_WIDTH));
+    }
+
+    #[test]
+    fn columns_share_the_width_by_their_content() {
+        let table = Table::new(["姓名", "批评意见"]).row(["李红", "落实群众诉求办理不够及时，回应关切不够主动"]);
+        let widths = column_widths(&table);
+        assert!(widths[1] > widths[0] * 4, "{widths:?}");
+        assert!(widths.iter().sum::<u32>() <= TEXT_WIDTH && widths.iter().sum::<u32>() > TEXT_WIDTH - 3);
     }
 
     #[test]
