@@ -27,12 +27,15 @@ pub struct PreviewQuery {
 #[derive(Debug, Clone, Copy)]
 pub struct Want {
     pub preview: bool,
+    /// Asked from WeChat's browser: the preview says how to get the file.
+    pub wechat: bool,
     pub htmx: HtmxRequest,
 }
 
 impl Want {
     pub fn new(headers: &HeaderMap, query: &PreviewQuery) -> Self {
-        Self { preview: query.preview.is_some() || is_wechat(headers), htmx: HtmxRequest::from_headers(headers) }
+        let wechat = is_wechat(headers);
+        Self { preview: query.preview.is_some() || wechat, wechat, htmx: HtmxRequest::from_headers(headers) }
     }
 }
 
@@ -98,47 +101,40 @@ fn file(bytes: Vec<u8>, content_type: &'static str, name: &str, ascii: &str) -> 
         .into_response()
 }
 
-/// The preview page of `doc`.
-fn preview(
-    want: &Want,
-    user: &CurrentUser,
-    doc: &OfficialDocument,
-    name: &str,
-    url: &str,
-    wechat: bool,
-) -> Result<Response, AppError> {
-    let html = doc.to_html();
-    let page = PreviewPage { file_name: name, download_url: url, wechat, document: &html };
-    render(&want.htmx, name, Some(&user.view()), &page)
+/// How an export is named and where it is downloaded.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The file name shown to the user (Chinese).
+    pub name: &'a str,
+    /// The name for clients without RFC 5987.
+    pub ascii: &'a str,
+    /// The download's own address, without query.
+    pub url: &'a str,
 }
 
-/// Answers with a `.docx` of `doc`, or with its preview. `url` is the download's own address (without query).
-pub fn docx(
-    want: &Want,
-    headers: &HeaderMap,
-    user: &CurrentUser,
-    doc: &OfficialDocument,
-    name: &str,
-    ascii: &str,
-    url: &str,
-) -> Result<Response, AppError> {
+/// The preview page of `doc`.
+fn preview(want: &Want, user: &CurrentUser, doc: &OfficialDocument, target: Target<'_>) -> Result<Response, AppError> {
+    let html = doc.to_html();
+    let page = PreviewPage { file_name: target.name, download_url: target.url, wechat: want.wechat, document: &html };
+    render(&want.htmx, target.name, Some(&user.view()), &page)
+}
+
+/// Answers with a `.docx` of `doc`, or with its preview.
+pub fn docx(want: &Want, user: &CurrentUser, doc: &OfficialDocument, target: Target<'_>) -> Result<Response, AppError> {
     if want.preview {
-        return preview(want, user, doc, name, url, is_wechat(headers));
+        return preview(want, user, doc, target);
     }
     let bytes = doc.to_docx().map_err(|e| AppError::Internal(e.into()))?;
-    Ok(file(bytes, DOCX, name, ascii))
+    Ok(file(bytes, DOCX, target.name, target.ascii))
 }
 
 /// Answers with an `.xlsx` of `sheets`, or with a preview of their tables under `title`.
 pub fn xlsx(
     want: &Want,
-    headers: &HeaderMap,
     user: &CurrentUser,
     title: &str,
     sheets: &[Sheet],
-    name: &str,
-    ascii: &str,
-    url: &str,
+    target: Target<'_>,
 ) -> Result<Response, AppError> {
     if want.preview {
         let mut doc = OfficialDocument::new(title);
@@ -150,10 +146,10 @@ pub fn xlsx(
             }
             doc.push(Block::Table(table));
         }
-        return preview(want, user, &doc, name, url, is_wechat(headers));
+        return preview(want, user, &doc, target);
     }
     let bytes = mingjing_documents::workbook(sheets).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(file(bytes, XLSX, name, ascii))
+    Ok(file(bytes, XLSX, target.name, target.ascii))
 }
 
 fn cell_text(cell: &mingjing_documents::Cell) -> String {

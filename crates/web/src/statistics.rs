@@ -11,7 +11,7 @@ use mingjing_documents::{Cell, Sheet};
 use mingjing_storage::MaterialStatus;
 
 use crate::auth::CurrentUser;
-use crate::download::{self, PreviewQuery, Want};
+use crate::download::{self, PreviewQuery, Target, Want};
 use crate::prep::{self, Access};
 use crate::{AppError, AppState};
 
@@ -40,7 +40,8 @@ async fn statistics_xlsx(
     let title = format!("{}{}统计", branch.org.name, branch.campaign.title);
     let name = download::file_name(&title, "xlsx");
     let url = statistics_path(&cid, &oid);
-    download::xlsx(&Want::new(&headers, &query), &headers, &user, &title, &sheets, &name, "statistics.xlsx", &url)
+    let target = Target { name: &name, ascii: "statistics.xlsx", url: &url };
+    download::xlsx(&Want::new(&headers, &query), &user, &title, &sheets, target)
 }
 
 async fn sheets(state: &AppState, branch: &prep::Branch) -> Result<Vec<Sheet>, AppError> {

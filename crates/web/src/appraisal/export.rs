@@ -10,7 +10,7 @@ use mingjing_documents::{OfficialDocument, Table};
 use super::branch::{BranchPage, build};
 use super::branch_in_reach;
 use crate::auth::CurrentUser;
-use crate::download::{self, PreviewQuery, Want};
+use crate::download::{self, PreviewQuery, Target, Want};
 use crate::{AppError, AppState};
 
 pub(super) async fn results_docx(
@@ -28,7 +28,8 @@ pub(super) async fn results_docx(
     user.audit(&state, "appraisal.export", Some(&format!("org:{}", org.id)), "ok", &campaign.id).await?;
     let name = download::file_name(&format!("{}民主评议党员结果", org.name), "docx");
     let url = format!("/campaigns/{cid}/orgs/{oid}/appraisal/results.docx");
-    download::docx(&Want::new(&headers, &query), &headers, &user, &doc, &name, "appraisal-results.docx", &url)
+    let target = Target { name: &name, ascii: "appraisal-results.docx", url: &url };
+    download::docx(&Want::new(&headers, &query), &user, &doc, target)
 }
 
 /// The document of a closed round's results, or nothing before the first close.

@@ -9,7 +9,7 @@ use mingjing_documents::OfficialDocument;
 use mingjing_storage::MaterialStatus;
 
 use crate::auth::CurrentUser;
-use crate::download::{self, PreviewQuery, Want};
+use crate::download::{self, PreviewQuery, Target, Want};
 use crate::{AppError, AppState};
 
 pub(super) async fn material_docx(
@@ -28,8 +28,9 @@ pub(super) async fn material_docx(
     let doc = document(&campaign.title, &member.name, material.status, &version.body);
     user.audit(&state, "material.export", Some(&material.id), "ok", &format!("第 {} 版", material.version)).await?;
     let name = download::file_name(&format!("{}的对照检查材料", member.name), "docx");
-    let want = Want::new(&headers, &query);
-    download::docx(&want, &headers, &user, &doc, &name, "material.docx", &format!("/materials/{id}/document.docx"))
+    let url = format!("/materials/{id}/document.docx");
+    let target = Target { name: &name, ascii: "material.docx", url: &url };
+    download::docx(&Want::new(&headers, &query), &user, &doc, target)
 }
 
 /// The material's text laid out as a document, the author's name under the title.

@@ -11,7 +11,7 @@ use mingjing_storage::Presence;
 use super::{Context, context, names_of};
 use crate::audit::beijing_time;
 use crate::auth::CurrentUser;
-use crate::download::{self, PreviewQuery, Want};
+use crate::download::{self, PreviewQuery, Target, Want};
 use crate::{AppError, AppState};
 
 pub(super) async fn minutes_docx(
@@ -29,7 +29,8 @@ pub(super) async fn minutes_docx(
     user.audit(&state, "meeting.export", Some(&super::page::target(&ctx)), "ok", "").await?;
     let name = download::file_name(&format!("{}组织生活会会议记录", ctx.org.name), "docx");
     let url = format!("{}/minutes.docx", ctx.path());
-    download::docx(&Want::new(&headers, &query), &headers, &user, &doc, &name, "minutes.docx", &url)
+    let target = Target { name: &name, ascii: "minutes.docx", url: &url };
+    download::docx(&Want::new(&headers, &query), &user, &doc, target)
 }
 
 async fn document(
