@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 source scripts/lib/postgres.sh
 ensure_postgres
 
+# The document tests open every exported .docx/.xlsx with LibreOffice and read the PDF with poppler.
+source scripts/lib/libreoffice.sh
+ensure_libreoffice
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 

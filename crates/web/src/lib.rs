@@ -24,6 +24,7 @@ pub mod clock;
 pub mod config;
 pub mod copy_index;
 pub mod csrf;
+pub mod download;
 pub mod error;
 pub mod highlight;
 pub mod home;
@@ -39,6 +40,7 @@ pub mod rectification;
 pub mod references;
 pub mod roster;
 pub mod scope;
+pub mod statistics;
 pub mod study;
 pub mod talks;
 pub mod upload;
@@ -135,6 +137,7 @@ pub fn router(state: AppState) -> Router {
         .merge(appraisal::routes())
         .merge(observability::routes())
         .merge(rectification::routes())
+        .merge(statistics::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

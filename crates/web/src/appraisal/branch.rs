@@ -49,60 +49,60 @@ struct OpenRound {
 
 /// One graded member's line of the results.
 #[derive(Debug)]
-struct ResultRow {
-    member_id: String,
-    name: String,
-    counts: [i64; 4],
-    total: i64,
-    decision: Option<(&'static str, String)>,
+pub(super) struct ResultRow {
+    pub(super) member_id: String,
+    pub(super) name: String,
+    pub(super) counts: [i64; 4],
+    pub(super) total: i64,
+    pub(super) decision: Option<(&'static str, String)>,
 }
 
 /// A closed round's results.
 #[derive(Debug)]
-struct Results {
-    closed_at: String,
-    paper: bool,
-    ballots: i64,
-    present: usize,
-    graded: usize,
-    choices: i64,
+pub(super) struct Results {
+    pub(super) closed_at: String,
+    pub(super) paper: bool,
+    pub(super) ballots: i64,
+    pub(super) present: usize,
+    pub(super) graded: usize,
+    pub(super) choices: i64,
     /// choices = ballots × members graded (always true of paper totals, which are checked on entry).
-    consistent: bool,
-    rows: Vec<ResultRow>,
-    warnings: Vec<String>,
+    pub(super) consistent: bool,
+    pub(super) rows: Vec<ResultRow>,
+    pub(super) warnings: Vec<String>,
 }
 
 #[derive(Debug)]
-struct FollowupView {
-    id: String,
-    name: String,
-    kind: &'static str,
-    deadline: String,
-    note: String,
-    status: &'static str,
-    awaiting: bool,
+pub(super) struct FollowupView {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) kind: &'static str,
+    pub(super) deadline: String,
+    pub(super) note: String,
+    pub(super) status: &'static str,
+    pub(super) awaiting: bool,
 }
 
 #[derive(Template)]
 #[template(path = "appraisal/branch.html")]
-struct BranchPage {
-    campaign_id: String,
-    campaign_title: String,
-    org_id: String,
-    org_name: String,
-    csrf: String,
-    secretary: bool,
-    superior: bool,
-    settings_lines: Vec<String>,
+pub(super) struct BranchPage {
+    pub(super) campaign_id: String,
+    pub(super) campaign_title: String,
+    pub(super) org_id: String,
+    pub(super) org_name: String,
+    pub(super) csrf: String,
+    pub(super) secretary: bool,
+    pub(super) superior: bool,
+    pub(super) settings_lines: Vec<String>,
     roster: Vec<RosterRow>,
-    self_evaluations: Vec<(String, String)>,
-    mutual: Vec<(String, String, String)>,
+    pub(super) self_evaluations: Vec<(String, String)>,
+    pub(super) mutual: Vec<(String, String, String)>,
     open: Option<OpenRound>,
-    results: Option<Results>,
-    history: Vec<(String, &'static str)>,
-    followups: Vec<FollowupView>,
-    grades: [(&'static str, &'static str); 4],
-    error: Option<String>,
+    pub(super) results: Option<Results>,
+    pub(super) history: Vec<(String, &'static str)>,
+    pub(super) followups: Vec<FollowupView>,
+    pub(super) grades: [(&'static str, &'static str); 4],
+    pub(super) error: Option<String>,
 }
 
 fn status_label(round: &BallotRound) -> &'static str {
@@ -136,7 +136,12 @@ fn excellent_cap(settings: &AppraisalSettings, graded: i64) -> Option<i64> {
     (!cap.is_none()).then(|| graded * cap.num / cap.den)
 }
 
-async fn build(state: &AppState, user: &CurrentUser, campaign: &Campaign, org: &Org) -> Result<BranchPage, AppError> {
+pub(super) async fn build(
+    state: &AppState,
+    user: &CurrentUser,
+    campaign: &Campaign,
+    org: &Org,
+) -> Result<BranchPage, AppError> {
     let settings = state.store.appraisal_settings(&campaign.id).await?;
     let members = state.store.members_of(&org.id).await?;
     let names: HashMap<&str, &str> = members.iter().map(|m| (m.id.as_str(), m.name.as_str())).collect();

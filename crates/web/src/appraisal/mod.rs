@@ -5,6 +5,7 @@
 mod ballot;
 mod boxes;
 mod branch;
+mod export;
 mod member;
 mod settings;
 
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/ballots/{id}", get(ballot::phone_page).post(ballot::phone_vote))
         .route("/ballot", get(ballot::code_page).post(ballot::code_enter))
         .route("/ballot/vote", post(ballot::code_vote))
+        .route("/campaigns/{cid}/orgs/{oid}/appraisal/results.docx", get(export::results_docx))
 }
 
 /// Longest self-evaluation, mutual evaluation and decision reason, in characters.

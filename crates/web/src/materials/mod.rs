@@ -4,6 +4,7 @@
 //! the review with every finding marked, and approves or returns it with passage notes.
 
 mod editor;
+mod export;
 mod matters;
 mod review;
 
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .route("/materials/{id}", get(review::material_page))
         .route("/materials/{id}/decision", post(review::decide))
         .route("/materials/{id}/versions", get(review::versions_page))
+        .route("/materials/{id}/document.docx", get(export::material_docx))
 }
 
 fn definition(text: &str) -> Result<Definition, AppError> {

@@ -3,6 +3,7 @@
 //! notes; members of the branch read it, each seeing only the criticism they gave or
 //! received. Everyone else is refused with a 404 that is audited.
 
+mod export;
 mod form;
 mod lock;
 mod page;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{campaign_id}/orgs/{org_id}/meeting", get(page::show).post(page::save))
         .route("/campaigns/{campaign_id}/orgs/{org_id}/meeting/lock", get(lock::confirm_lock).post(lock::lock))
         .route("/campaigns/{campaign_id}/orgs/{org_id}/meeting/notes", post(lock::add_note))
+        .route("/campaigns/{campaign_id}/orgs/{org_id}/meeting/minutes.docx", get(export::minutes_docx))
 }
 
 /// The address of a branch's record.

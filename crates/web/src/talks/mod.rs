@@ -456,3 +456,15 @@ async fn save_settings(
     user.audit(&state, "talk_settings.save", Some(&format!("campaign:{}", campaign.id)), "ok", &detail).await?;
     Ok(Redirect::to(&format!("/campaigns/{}/settings/talks?saved=1", campaign.id)).into_response())
 }
+
+/// A branch's coverage of the required talk pairs, for the branch statistics.
+pub(crate) async fn branch_coverage(state: &AppState, branch: &Branch) -> Result<coverage::Coverage, AppError> {
+    let settings = state.store.talk_settings(&branch.campaign.id).await?;
+    let all = state.store.talks(&branch.campaign.id, &branch.org.id).await?;
+    let roster: Vec<(&str, Seat)> = branch.roster.iter().map(|m| (m.id.as_str(), seat(m))).collect();
+    Ok(coverage::coverage(
+        &roster,
+        all.iter().map(|t| (t.first_member_id.as_str(), t.second_member_id.as_str())),
+        &rules(&settings),
+    ))
+}

@@ -4,6 +4,7 @@ mod accounts;
 mod appraisal;
 mod auth;
 mod campaigns;
+mod documents;
 mod editor;
 mod helpers;
 mod hostile;
