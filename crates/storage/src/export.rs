@@ -430,7 +430,7 @@ impl Store {
             counts[at].1 += 1;
         }
         let trailer = trailer.ok_or_else(|| ExportError::Corrupt("文件不完整（缺少结尾行）".into()))?;
-        if lines.any(|l| l.map_or(true, |l| !l.trim().is_empty())) {
+        if lines.any(|l| !l.is_ok_and(|l| l.trim().is_empty())) {
             return Err(ExportError::Corrupt("结尾行之后还有内容".into()));
         }
         let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
