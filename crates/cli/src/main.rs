@@ -32,6 +32,13 @@ enum Command {
     Backup(commands::backup::BackupArgs),
     /// 从备份恢复 SQLite 数据库（须先停止服务）
     Restore(commands::backup::RestoreArgs),
+    /// 导出全部数据到一个文件（格式见 docs/export-format.md），用于迁移到 PostgreSQL 或另一台服务器
+    Export(commands::dataio::ExportArgs),
+    /// 把导出文件导入一个新建的空数据库
+    Import(commands::dataio::ImportArgs),
+    /// 数据密钥：生成密钥文件，或用当前密钥重新加密
+    #[command(subcommand)]
+    Key(commands::key::Command),
     /// 生成带真值的合成语料（用于测量复制检测的准确率和性能）
     GenCorpus(commands::gen_corpus::Args),
 }
@@ -47,6 +54,9 @@ fn main() -> ExitCode {
         Command::Audit(command) => commands::audit::run(&command),
         Command::Backup(args) => commands::backup::backup(&args),
         Command::Restore(args) => commands::backup::restore(&args),
+        Command::Export(args) => commands::dataio::export(&args),
+        Command::Import(args) => commands::dataio::import(&args),
+        Command::Key(command) => commands::key::run(&command),
     }
 }
 

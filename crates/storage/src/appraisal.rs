@@ -1,9 +1,11 @@
 //! Democratic appraisal (民主评议党员) apart from the ballot: each campaign's settings, the members' self-evaluations
-//! and mutual evaluations, the committee's decisions (组织评定) and what follows a 不合格.
+//! and mutual evaluations, the committee's decisions (组织评定) and what follows a 不合格. A decision's grade and
+//! reason are sealed with the data key when one is configured (see `sealing`).
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::sealing::{DECISION_GRADE, DECISION_REASON};
 use crate::{Store, StoreError, flag, new_id};
 
 /// The four grades of the appraisal, best first.
@@ -360,6 +362,9 @@ impl Store {
 
     /// Records (or replaces) the committee's grade for a member.
     pub async fn save_grade_decision(&self, campaign_id: &str, decision: &GradeDecision) -> Result<(), StoreError> {
+        let row = [campaign_id, decision.member_id.as_str()];
+        let grade = self.seal(&DECISION_GRADE, row, decision.grade.code())?;
+        let reason = self.seal(&DECISION_REASON, row, &decision.reason)?;
         sqlx::query(
             "INSERT INTO grade_decisions (campaign_id, member_id, grade, reason, decided_by, decided_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (campaign_id, member_id) DO UPDATE SET \
@@ -368,8 +373,8 @@ impl Store {
         )
         .bind(campaign_id)
         .bind(&decision.member_id)
-        .bind(decision.grade.code())
-        .bind(&decision.reason)
+        .bind(&grade)
+        .bind(&reason)
         .bind(&decision.decided_by)
         .bind(decision.decided_at)
         .execute(self.pool())
@@ -389,11 +394,14 @@ impl Store {
         .await?;
         rows.iter()
             .map(|r| {
-                let code: String = r.try_get("grade")?;
+                let member_id: String = r.try_get("member_id")?;
+                let row = [campaign_id, member_id.as_str()];
+                let code = self.open(&DECISION_GRADE, row, r.try_get("grade")?)?;
+                let reason = self.open(&DECISION_REASON, row, r.try_get("reason")?)?;
                 Ok(GradeDecision {
-                    member_id: r.try_get("member_id")?,
                     grade: grade(&code)?,
-                    reason: r.try_get("reason")?,
+                    reason,
+                    member_id,
                     decided_by: r.try_get("decided_by")?,
                     decided_at: r.try_get("decided_at")?,
                 })

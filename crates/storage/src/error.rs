@@ -21,6 +21,9 @@ pub enum StoreError {
     /// A state change that the current state forbids (submitting an approved material).
     #[error("not allowed in this state: {0}")]
     State(String),
+    /// A sealed value cannot be opened (no key, another key, tampered), or a value cannot be sealed.
+    #[error(transparent)]
+    Sealed(#[from] crate::sealing::SealError),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
 }

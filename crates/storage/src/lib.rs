@@ -13,6 +13,7 @@ pub mod backup;
 mod ballots;
 mod campaigns;
 mod error;
+pub mod export;
 mod ids;
 mod materials;
 mod matters;
@@ -22,6 +23,7 @@ mod orgs;
 mod rectification;
 mod references;
 mod roster;
+pub mod sealing;
 mod sessions;
 mod study;
 mod talks;
@@ -104,6 +106,8 @@ pub struct Store {
     small_writes: Arc<tokio::sync::Mutex<()>>,
     /// The hash function new audit entries are chained with.
     audit_hash: audit::AuditHash,
+    /// The key sealing the sensitive columns; none: they are written in plaintext (demo and tests).
+    data_key: Option<Arc<dyn sealing::CryptoProvider>>,
 }
 
 /// SQLite settings for a server: write-ahead log so readers never wait for the writer,
@@ -142,7 +146,13 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
-        let store = Self { pool, backend, small_writes: Arc::default(), audit_hash: audit::AuditHash::default() };
+        let store = Self {
+            pool,
+            backend,
+            small_writes: Arc::default(),
+            audit_hash: audit::AuditHash::default(),
+            data_key: None,
+        };
         store.migrate().await?;
         store.chain_legacy_audit().await?;
         Ok(store)

@@ -1,8 +1,11 @@
 //! The 有关事项报告 of leading cadres: one form per member and campaign, stored as the
-//! web layer's JSON answers, versioned so that two tabs never overwrite each other.
+//! web layer's JSON answers, versioned so that two tabs never overwrite each other. The answers are sealed with the
+//! data key when one is configured (see `sealing`); a report saved before that is read as it is and sealed on its
+//! next save.
 
 use sqlx::Row;
 
+use crate::sealing::MATTERS_ANSWERS;
 use crate::{Store, StoreError, new_id};
 
 /// A stored 有关事项报告.
@@ -32,7 +35,7 @@ impl Store {
             Ok(MattersReport {
                 campaign_id: campaign_id.to_owned(),
                 member_id: member_id.to_owned(),
-                answers: row.try_get("answers")?,
+                answers: self.open(&MATTERS_ANSWERS, [campaign_id, member_id], row.try_get("answers")?)?,
                 version: row.try_get("version")?,
                 updated_at: row.try_get("updated_at")?,
             })
@@ -49,6 +52,7 @@ impl Store {
         answers: &str,
         now: i64,
     ) -> Result<i64, StoreError> {
+        let answers = &self.seal(&MATTERS_ANSWERS, [campaign_id, member_id], answers)?;
         let done = if seen == 0 {
             sqlx::query(
                 "INSERT INTO matters_reports (id, campaign_id, member_id, answers, version, updated_at) \

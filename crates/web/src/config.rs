@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use mingjing_storage::AuditHash;
+use mingjing_storage::sealing::Algorithm;
 
 use crate::auth::PasswordPolicy;
 
@@ -22,7 +23,7 @@ const MIB: u64 = 1024 * 1024;
 const MAX_IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// The keys a configuration file may hold; an environment variable is `MINGJING_` + the key in capitals.
-pub const KNOWN_KEYS: [&str; 17] = [
+pub const KNOWN_KEYS: [&str; 19] = [
     "bind",
     "database_url",
     "session_idle_minutes",
@@ -40,6 +41,8 @@ pub const KNOWN_KEYS: [&str; 17] = [
     "password_profile",
     "metrics_token",
     "metrics_loopback",
+    "data_key_file",
+    "data_key_algorithm",
 ];
 
 /// How log lines are written.
@@ -188,6 +191,11 @@ pub struct Config {
     pub metrics_token: Option<MetricsToken>,
     /// Whether peers on the loopback address may read `/metrics` without the token (default true).
     pub metrics_loopback: bool,
+    /// The file holding the key that seals the 有关事项报告 and the committee's decisions; none: they are stored in
+    /// plaintext, which only a demo may do (docs/security.md).
+    pub data_key_file: Option<PathBuf>,
+    /// `aes-256-gcm` (default) or `sm4-gcm`.
+    pub data_key_algorithm: Algorithm,
 }
 
 impl Default for Config {
@@ -210,6 +218,8 @@ impl Default for Config {
             audit_hash: AuditHash::Sha256,
             metrics_token: None,
             metrics_loopback: true,
+            data_key_file: None,
+            data_key_algorithm: Algorithm::default(),
         }
     }
 }
@@ -236,6 +246,9 @@ pub struct ConfigLayer {
     pub password_profile: Option<String>,
     pub metrics_token: Option<MetricsToken>,
     pub metrics_loopback: Option<bool>,
+    pub data_key_file: Option<PathBuf>,
+    /// `aes-256-gcm` or `sm4-gcm`; checked when applied.
+    pub data_key_algorithm: Option<String>,
 }
 
 impl ConfigLayer {
@@ -279,6 +292,8 @@ impl ConfigLayer {
                 "password_profile" => layer.password_profile = Some(value),
                 "metrics_token" => layer.metrics_token = Some(MetricsToken::new(value)),
                 "metrics_loopback" => layer.metrics_loopback = Some(parse_bool(&value).map_err(err)?),
+                "data_key_file" => layer.data_key_file = Some(PathBuf::from(value)),
+                "data_key_algorithm" => layer.data_key_algorithm = Some(value),
                 // Other MINGJING_ variables (the CLI's own, say) are not ours to judge.
                 _ => {}
             }
@@ -411,6 +426,15 @@ impl Config {
             self.audit_hash = AuditHash::from_code(code).ok_or_else(|| ConfigError::Invalid {
                 key: "audit_hash",
                 message: format!("“{code}”不是 sha256 或 sm3"),
+            })?;
+        }
+        if let Some(file) = &layer.data_key_file {
+            self.data_key_file = Some(file.clone()).filter(|f| !f.as_os_str().is_empty());
+        }
+        if let Some(name) = &layer.data_key_algorithm {
+            self.data_key_algorithm = Algorithm::from_name(name).ok_or_else(|| ConfigError::Invalid {
+                key: "data_key_algorithm",
+                message: format!("“{name}”不是 aes-256-gcm 或 sm4-gcm"),
             })?;
         }
         if let Some(code) = &layer.password_profile {

@@ -78,6 +78,8 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
         password_profile = "asvs"
         metrics_token = "scrape-secret"
         metrics_loopback = false
+        data_key_file = "/etc/mingjing/data.key"
+        data_key_algorithm = "sm4-gcm"
         "#,
     );
     let loaded = Config::load_from(Some(&path), env(&[]), &ConfigLayer::default()).unwrap();
@@ -93,6 +95,21 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
     assert_eq!(config.audit_hash, AuditHash::Sm3);
     assert_eq!(config.metrics_token.as_ref().map(MetricsToken::expose_secret), Some("scrape-secret"));
     assert!(!config.metrics_loopback);
+    assert_eq!(config.data_key_file.as_deref(), Some(Path::new("/etc/mingjing/data.key")));
+    assert_eq!(config.data_key_algorithm, Algorithm::Sm4Gcm);
+}
+
+#[test]
+fn the_data_key_is_configured_by_file_or_environment_and_a_bad_algorithm_is_refused() {
+    let defaults = Config::load_from(None, env(&[]), &ConfigLayer::default()).unwrap().config;
+    assert_eq!((defaults.data_key_file, defaults.data_key_algorithm), (None, Algorithm::Aes256Gcm));
+    let vars = env(&[("MINGJING_DATA_KEY_FILE", "/run/keys/data.key"), ("MINGJING_DATA_KEY_ALGORITHM", "SM4-GCM")]);
+    let config = Config::load_from(None, vars, &ConfigLayer::default()).unwrap().config;
+    assert_eq!(config.data_key_file.as_deref(), Some(Path::new("/run/keys/data.key")));
+    assert_eq!(config.data_key_algorithm, Algorithm::Sm4Gcm);
+    let bad = Config::load_from(None, env(&[("MINGJING_DATA_KEY_ALGORITHM", "des")]), &ConfigLayer::default());
+    let message = bad.unwrap_err().to_string();
+    assert!(message.contains("data_key_algorithm") && message.contains("sm4-gcm"), "{message}");
 }
 
 #[test]

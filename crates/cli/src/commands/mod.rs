@@ -3,9 +3,11 @@
 pub mod audit;
 pub mod backup;
 pub mod corpus;
+pub mod dataio;
 pub mod gen_corpus;
 pub mod index;
 pub mod init;
+pub mod key;
 pub mod review;
 pub mod serve;
 

@@ -72,10 +72,25 @@ async fn serve(args: &Args) -> Result<(), String> {
     let config = loaded.config;
     let url = config.database_url.clone();
     tracing::info!(database = %url, "connecting");
-    let store = Store::connect(url.expose_secret())
+    let data_key = super::key::configured(&config)?;
+    let mut store = Store::connect(url.expose_secret())
         .await
         .map_err(|e| format!("无法打开数据库 {url}：{e}"))?
         .with_audit_hash(config.audit_hash);
+    match data_key {
+        Some(key) => {
+            tracing::info!(algorithm = key.algorithm(), key_id = key.key_id(), "sealing matters reports and decisions");
+            store = store.with_data_key(key);
+        }
+        // Refusing would stop a county that has not made a key yet from working at all; the warning is on every
+        // start, in the log and on the terminal, until one is configured (docs/security.md).
+        None if !args.demo => {
+            tracing::warn!("no data_key_file: matters reports and grade decisions are stored in plaintext");
+            eprintln!("警告：没有配置数据密钥（data_key_file），有关事项报告和组织评定将以明文保存在数据库中。");
+            eprintln!("      正式使用必须配置：mingjing key generate --out 密钥文件，然后在配置中设置 data_key_file。");
+        }
+        None => {}
+    }
     if args.demo {
         // One hash serves every demo account: argon2 costs tens of milliseconds each.
         let hash = tokio::task::spawn_blocking(|| mingjing_web::hash_password(demo::DEMO_PASSWORD))

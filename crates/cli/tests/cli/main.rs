@@ -4,6 +4,7 @@
 mod backup;
 mod copy;
 mod crash;
+mod dataio;
 mod helpers;
 mod review;
 mod scaling;
