@@ -82,6 +82,11 @@ pub const TABLES: &[Table] = &[
     table("ballot_tallies", &["round_id", "member_id", "grade"]),
     table("grade_decisions", &["campaign_id", "member_id"]),
     table("appraisal_followups", &["id"]),
+    table("rectification_items", &["id"]),
+    table("rectification_notes", &["id"]),
+    table("rectification_attachments", &["id"]),
+    table("rectification_publications", &["campaign_id", "org_id"]),
+    table("rectification_carryovers", &["campaign_id", "item_id"]),
 ];
 
 /// Tables of the schema left out on purpose, and why.
@@ -296,6 +301,8 @@ impl Store {
         if self.backend() == Backend::Postgres {
             // Every table from the same snapshot, as pg_dump reads them.
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+            // Floats sent as text keep all their digits, so a value exported from PostgreSQL is the value stored.
+            sqlx::query("SET LOCAL extra_float_digits = 3").execute(&mut *tx).await?;
         }
         let schema = applied_schema(&mut tx).await?;
         let mut layout = Vec::with_capacity(TABLES.len());

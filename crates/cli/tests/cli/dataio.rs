@@ -139,7 +139,6 @@ async fn sealed_values(store: &Store) -> (String, Vec<(Grade, String)>) {
 }
 
 #[test]
-#[ignore = "open: reviews.net_copy_ratio (DOUBLE PRECISION) loses its 17th digit through PostgreSQL (0.21850393700787402 -> 0.218503937007874); run with --ignored"]
 fn the_demo_county_moves_from_sqlite_to_postgres_and_back_with_identical_content() {
     let dir = temp_dir("dataio");
     let key_path = dir.join("data.key");
