@@ -21,6 +21,7 @@ mod opinions;
 mod orgs;
 mod references;
 mod roster;
+mod security;
 mod sessions;
 mod study;
 mod talks;
@@ -39,7 +40,7 @@ pub use appraisal::{
     AppraisalSettings, FOLLOWUP_NOT_AWAITING, Followup, FollowupKind, Fraction, Grade, GradeDecision, MutualEvaluation,
     NewFollowup,
 };
-pub use audit::{AuditChainReport, AuditEntry, AuditHash, ChainProblem, NewAuditEntry};
+pub use audit::{AuditChainReport, AuditCut, AuditEntry, AuditHash, ChainProblem, NewAuditEntry, PRUNE_ACTION};
 pub use ballots::{
     BallotMethod, BallotResults, BallotRound, BallotVoter, Channel, NewRound, ROUND_ALREADY_OPEN, ROUND_NOT_OPEN,
 };
@@ -62,6 +63,7 @@ pub use orgs::{CommitteePost, Member, NewMember, Org, OrgKind, Standing};
 pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
 pub use references::ReferenceDocument;
 pub use roster::{IMPORT_DONE, IMPORT_EXPIRED, NewRosterImport, RosterImport};
+pub use security::{ChallengeStage, LoginChallenge, SecurityState};
 pub use sessions::Session;
 pub use study::{ABSENCE_WITHOUT_REASON, Attendance, NOT_IN_BRANCH, NewStudySession, StudySession};
 pub use talks::{NewTalk, TALK_WITH_SELF, Talk, TalkSettings};

@@ -14,6 +14,8 @@ mod orgs;
 mod passwords;
 mod roster;
 mod scope;
+mod second_factor;
+mod security;
 mod study;
 mod talks;
 
