@@ -20,6 +20,9 @@ pub enum Role {
     Auditor,
     /// 系统管理员: manages accounts, reads no materials.
     SystemAdmin,
+    /// 安全管理员: unlocks accounts, resets second factors, forces password changes, ends sessions; reads no
+    /// materials and no audit log.
+    SecurityAdmin,
 }
 
 impl Role {
@@ -30,11 +33,12 @@ impl Role {
             Self::Member => "member",
             Self::Auditor => "auditor",
             Self::SystemAdmin => "system_admin",
+            Self::SecurityAdmin => "security_admin",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::SuperiorAdmin, Self::Secretary, Self::Member, Self::Auditor, Self::SystemAdmin]
+        [Self::SuperiorAdmin, Self::Secretary, Self::Member, Self::Auditor, Self::SystemAdmin, Self::SecurityAdmin]
             .into_iter()
             .find(|r| r.code() == code)
     }
@@ -46,7 +50,14 @@ impl Role {
             Self::Member => "党员",
             Self::Auditor => "审计管理员",
             Self::SystemAdmin => "系统管理员",
+            Self::SecurityAdmin => "安全管理员",
         }
+    }
+
+    /// Whether this role must sign in with a second factor when `totp_required` is set: everyone who can see or
+    /// change more than their own material (superior admins, secretaries and the three administrators).
+    pub fn needs_second_factor(self) -> bool {
+        !matches!(self, Self::Member)
     }
 }
 

@@ -75,6 +75,21 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The end of a prune entry's detail, naming the last entry deleted and its hash; verify looks for it.
+fn cut_anchor(cut: &AuditCut) -> String {
+    format!("第 {} 条的哈希 {}", cut.through_seq, cut.through_hash)
+}
+
+fn prune_detail(via: &str, first: i64, cut: &AuditCut) -> String {
+    format!(
+        "{via}按保留期删除早于 {} 的第 {first} 至 {} 条，共 {} 条；{}",
+        cut.cutoff,
+        cut.through_seq,
+        cut.deleted,
+        cut_anchor(cut)
+    )
+}
+
 /// One entry as the chain sees it: every stored field, in a fixed order.
 struct Link<'a> {
     seq: i64,
@@ -121,6 +136,8 @@ pub struct AuditChainReport {
     pub entries: i64,
     pub first_seq: Option<i64>,
     pub last_seq: Option<i64>,
+    /// The last entry deleted by the latest retention cut, when the log was ever pruned.
+    pub cut_through: Option<i64>,
     /// Everything wrong, in chain order (at most [`MAX_PROBLEMS`]).
     pub problems: Vec<ChainProblem>,
 }
@@ -141,7 +158,26 @@ pub enum ChainProblem {
     UnknownHash { seq: i64, alg: String },
     #[error("有 {0} 条记录不在哈希链上（被直接写入数据库）")]
     Unchained(i64),
+    #[error("按保留期清理至第 {through} 条的记录在日志中找不到对应的清理条目（清理记录被伪造，或日志被截断）")]
+    CutUnrecorded { through: i64 },
 }
+
+/// A retention cut: the entries up to `through_seq` were deleted; the first entry kept links to `through_hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCut {
+    pub id: String,
+    pub at: i64,
+    /// Who pruned; `None` for the server's daily run.
+    pub account_id: Option<String>,
+    pub through_seq: i64,
+    pub through_hash: String,
+    pub deleted: i64,
+    /// Entries older than this (Unix ms) were due for deletion.
+    pub cutoff: i64,
+}
+
+/// The action of the chain entry that records a cut.
+pub const PRUNE_ACTION: &str = "audit.prune";
 
 macro_rules! columns {
     () => {
@@ -196,10 +232,10 @@ impl Store {
 
     /// Runs a chain write again when another writer took the same place in the chain first (two server processes
     /// on one PostgreSQL database), or the database asked for a retry.
-    async fn chained<F, Fut>(&self, mut write: F) -> Result<(), StoreError>
+    async fn chained<T, F, Fut>(&self, mut write: F) -> Result<T, StoreError>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<(), StoreError>>,
+        Fut: std::future::Future<Output = Result<T, StoreError>>,
     {
         const ATTEMPTS: u32 = 20;
         let mut attempt = 0;
@@ -215,10 +251,17 @@ impl Store {
     }
 
     async fn append_link(&self, e: &AuditEntry) -> Result<(), StoreError> {
-        let alg = self.audit_hash();
         let mut tx = self.pool().begin().await?;
+        self.insert_link(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Appends `e` at the head of the chain inside `tx`.
+    async fn insert_link(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &AuditEntry) -> Result<(), StoreError> {
+        let alg = self.audit_hash();
         let head = sqlx::query("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
         let (seq, prev_hash) = match head {
             Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get::<String, _>("hash")?),
@@ -241,10 +284,130 @@ impl Store {
         .bind(&prev_hash)
         .bind(&hash)
         .bind(alg.code())
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes the entries older than `cutoff` (Unix ms) — the longest run from the start of the chain, so that no
+    /// newer entry goes with them — and records the cut twice: in `audit_cuts`, which [`Store::verify_audit`] reads
+    /// to check the first entry kept, and as an `audit.prune` entry on the chain itself, which nobody can remove or
+    /// change without breaking the chain. All in one transaction. `None` when nothing was old enough.
+    /// `via` says what ran it (the server's daily run, the command), `by` who, when a person did.
+    pub async fn prune_audit(
+        &self,
+        cutoff: i64,
+        now: i64,
+        via: &str,
+        by: Option<&str>,
+        source_ip: Option<&str>,
+    ) -> Result<Option<AuditCut>, StoreError> {
+        let _turn = self.small_write_turn().await;
+        self.chained(|| self.prune_once(cutoff, now, via, by, source_ip)).await
+    }
+
+    async fn prune_once(
+        &self,
+        cutoff: i64,
+        now: i64,
+        via: &str,
+        by: Option<&str>,
+        source_ip: Option<&str>,
+    ) -> Result<Option<AuditCut>, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let first: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(seq) FROM audit_log WHERE seq IS NOT NULL").fetch_one(&mut *tx).await?;
+        let Some(first) = first else { return Ok(None) };
+        let first_young: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(seq) FROM audit_log WHERE seq IS NOT NULL AND at >= $1")
+                .bind(cutoff)
+                .fetch_one(&mut *tx)
+                .await?;
+        let through = match first_young {
+            Some(young) => young - 1,
+            None => sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(seq) FROM audit_log WHERE seq IS NOT NULL")
+                .fetch_one(&mut *tx)
+                .await?
+                .unwrap_or(0),
+        };
+        if through < first {
+            return Ok(None);
+        }
+        let through_hash: String =
+            sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1").bind(through).fetch_one(&mut *tx).await?;
+        let deleted = sqlx::query("DELETE FROM audit_log WHERE seq IS NOT NULL AND seq <= $1")
+            .bind(through)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let cut = AuditCut {
+            id: new_id(),
+            at: now,
+            account_id: by.map(str::to_owned),
+            through_seq: through,
+            through_hash,
+            deleted: i64::try_from(deleted).unwrap_or(i64::MAX),
+            cutoff,
+        };
+        sqlx::query(
+            "INSERT INTO audit_cuts (id, at, account_id, through_seq, through_hash, deleted, cutoff) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&cut.id)
+        .bind(cut.at)
+        .bind(&cut.account_id)
+        .bind(cut.through_seq)
+        .bind(&cut.through_hash)
+        .bind(cut.deleted)
+        .bind(cut.cutoff)
         .execute(&mut *tx)
         .await?;
+        let record = AuditEntry {
+            id: new_id(),
+            at: now,
+            account_id: cut.account_id.clone(),
+            action: PRUNE_ACTION.to_owned(),
+            target: Some(format!("audit_cut:{}", cut.id)),
+            source_ip: source_ip.map(str::to_owned),
+            outcome: "ok".to_owned(),
+            detail: prune_detail(via, first, &cut),
+        };
+        self.insert_link(&mut tx, &record).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(Some(cut))
+    }
+
+    /// The latest retention cut, if the log was ever pruned.
+    pub async fn latest_audit_cut(&self) -> Result<Option<AuditCut>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, at, account_id, through_seq, through_hash, deleted, cutoff FROM audit_cuts \
+             ORDER BY through_seq DESC LIMIT 1",
+        )
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(AuditCut {
+            id: row.try_get("id")?,
+            at: row.try_get("at")?,
+            account_id: row.try_get("account_id")?,
+            through_seq: row.try_get("through_seq")?,
+            through_hash: row.try_get("through_hash")?,
+            deleted: row.try_get("deleted")?,
+            cutoff: row.try_get("cutoff")?,
+        }))
+    }
+
+    /// Whether the chain holds the `audit.prune` entry that records `cut`.
+    async fn cut_recorded(&self, cut: &AuditCut) -> Result<bool, StoreError> {
+        let details: Vec<String> = sqlx::query_scalar(
+            "SELECT detail FROM audit_log WHERE action = $1 AND target = $2 AND seq IS NOT NULL AND seq > $3",
+        )
+        .bind(PRUNE_ACTION)
+        .bind(format!("audit_cut:{}", cut.id))
+        .bind(cut.through_seq)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(details.iter().any(|d| d.ends_with(&cut_anchor(cut))))
     }
 
     /// Puts entries written before the chain existed onto it, oldest first. Runs at start; a no-op once done.
@@ -291,6 +454,10 @@ impl Store {
     pub async fn verify_audit(&self) -> Result<AuditChainReport, StoreError> {
         const PAGE: i64 = 5_000;
         let mut report = AuditChainReport::default();
+        let cut = self.latest_audit_cut().await?;
+        report.cut_through = cut.as_ref().map(|c| c.through_seq);
+        // The first entry kept links to the last one the latest cut deleted, or to the genesis value.
+        let (start_after, start_hash) = cut.as_ref().map_or((0, GENESIS), |c| (c.through_seq, c.through_hash.as_str()));
         let mut last: Option<(i64, String)> = None;
         loop {
             let after = last.as_ref().map_or(i64::MIN, |(seq, _)| *seq);
@@ -323,9 +490,9 @@ impl Store {
                     Some((previous, previous_hash)) if *previous_hash != prev_hash => {
                         problem(ChainProblem::Broken { seq, previous: *previous })
                     }
-                    // The oldest entry kept: its link to an entry removed by retention cannot be checked, but a
-                    // chain that starts at 1 must start from the genesis value.
-                    None if seq == 1 && prev_hash != GENESIS => problem(ChainProblem::Broken { seq, previous: 0 }),
+                    // The oldest entry kept: right after the latest retention cut (or first of all), linked to it.
+                    None if seq != start_after + 1 => problem(ChainProblem::Missing { after: start_after, next: seq }),
+                    None if prev_hash != start_hash => problem(ChainProblem::Broken { seq, previous: start_after }),
                     _ => {}
                 }
                 match AuditHash::from_code(&alg_code) {
@@ -342,6 +509,12 @@ impl Store {
             if (rows.len() as i64) < PAGE {
                 break;
             }
+        }
+        if let Some(cut) = &cut
+            && !self.cut_recorded(cut).await?
+            && report.problems.len() < MAX_PROBLEMS
+        {
+            report.problems.push(ChainProblem::CutUnrecorded { through: cut.through_seq });
         }
         let unchained: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE seq IS NULL").fetch_one(self.pool()).await?;
@@ -510,6 +683,85 @@ mod tests {
             let first: String =
                 sqlx::query_scalar("SELECT id FROM audit_log WHERE seq = 1").fetch_one(store.pool()).await?;
             assert_eq!(first, "old1", "oldest first");
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_retention_cut_keeps_the_rest_verifiable_and_tampering_after_it_visible() {
+        each_backend(|store| async move {
+            log(&store, 8).await?;
+            assert_eq!(store.prune_audit(1, 100, "测试：", None, None).await?, None, "nothing older than the cutoff");
+            // Entries 1..=5 are older than 6: they go, and the cut is recorded as entry 9.
+            let cut = store.prune_audit(6, 100, "测试：", Some("sec1"), Some("127.0.0.1")).await?.expect("a cut");
+            assert_eq!((cut.through_seq, cut.deleted, cut.cutoff, cut.account_id.as_deref()), (5, 5, 6, Some("sec1")));
+            let report = store.verify_audit().await?;
+            assert!(report.problems.is_empty(), "{:?}", report.problems);
+            assert_eq!((report.entries, report.first_seq, report.last_seq), (4, Some(6), Some(9)));
+            assert_eq!(report.cut_through, Some(5));
+            let recorded = store.audit_entries(Some(PRUNE_ACTION), 10).await?;
+            assert_eq!(recorded.len(), 1);
+            assert!(
+                recorded[0].detail.contains("第 1 至 5 条，共 5 条") && recorded[0].detail.contains(&cut.through_hash)
+            );
+            assert_eq!(recorded[0].account_id.as_deref(), Some("sec1"));
+            assert_eq!(store.prune_audit(6, 200, "测试：", None, None).await?, None, "a second run finds nothing new");
+
+            // A second cut over everything old, including the first cut's record: still verifiable.
+            log(&store, 2).await?;
+            let again = store.prune_audit(101, 300, "测试：", None, None).await?.expect("a second cut");
+            assert_eq!(again.through_seq, 11);
+            log(&store, 2).await?;
+            let report = store.verify_audit().await?;
+            assert!(report.problems.is_empty(), "{:?}", report.problems);
+            assert_eq!((report.first_seq, report.last_seq, report.cut_through), (Some(12), Some(14), Some(11)));
+
+            // Deleting the entries kept from the start is a deletion, not a cut; and the cut's record is gone.
+            tamper(&store, "DELETE FROM audit_log WHERE seq = 12").await;
+            let report = store.verify_audit().await?;
+            assert_eq!(
+                report.problems,
+                vec![ChainProblem::Missing { after: 11, next: 13 }, ChainProblem::CutUnrecorded { through: 11 }]
+            );
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_forged_cut_or_a_truncated_start_is_found() {
+        each_backend(|store| async move {
+            log(&store, 6).await?;
+            // No cut: the log must start at entry 1.
+            tamper(&store, "DELETE FROM audit_log WHERE seq <= 2").await;
+            let report = store.verify_audit().await?;
+            assert_eq!(report.problems, vec![ChainProblem::Missing { after: 0, next: 3 }]);
+            // A cut row written by hand to cover the deletion is not on the chain.
+            tamper(
+                &store,
+                "INSERT INTO audit_cuts (id, at, account_id, through_seq, through_hash, deleted, cutoff) \
+                 SELECT 'forged', 0, NULL, 2, prev_hash, 2, 0 FROM audit_log WHERE seq = 3",
+            )
+            .await;
+            let report = store.verify_audit().await?;
+            assert_eq!(report.problems, vec![ChainProblem::CutUnrecorded { through: 2 }]);
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn entries_edited_after_a_cut_are_found() {
+        each_backend(|store| async move {
+            log(&store, 5).await?;
+            store.prune_audit(3, 10, "测试：", None, None).await?.expect("a cut");
+            tamper(&store, "UPDATE audit_log SET detail = 'changed' WHERE seq = 4").await;
+            tamper(&store, "UPDATE audit_cuts SET through_hash = 'f00d'").await;
+            let report = store.verify_audit().await?;
+            assert!(report.problems.contains(&ChainProblem::Altered { seq: 4 }), "{:?}", report.problems);
+            assert!(report.problems.contains(&ChainProblem::Broken { seq: 3, previous: 2 }), "{:?}", report.problems);
+            assert!(report.problems.contains(&ChainProblem::CutUnrecorded { through: 2 }), "{:?}", report.problems);
             Ok(())
         })
         .await;

@@ -24,6 +24,7 @@ mod rectification;
 mod references;
 mod roster;
 pub mod sealing;
+mod security;
 mod sessions;
 mod study;
 mod talks;
@@ -42,7 +43,7 @@ pub use appraisal::{
     AppraisalSettings, FOLLOWUP_NOT_AWAITING, Followup, FollowupKind, Fraction, Grade, GradeDecision, MutualEvaluation,
     NewFollowup,
 };
-pub use audit::{AuditChainReport, AuditEntry, AuditHash, ChainProblem, NewAuditEntry};
+pub use audit::{AuditChainReport, AuditCut, AuditEntry, AuditHash, ChainProblem, NewAuditEntry, PRUNE_ACTION};
 pub use ballots::{
     BallotMethod, BallotResults, BallotRound, BallotVoter, Channel, NewRound, ROUND_ALREADY_OPEN, ROUND_NOT_OPEN,
 };
@@ -70,6 +71,7 @@ pub use rectification::{
 };
 pub use references::ReferenceDocument;
 pub use roster::{IMPORT_DONE, IMPORT_EXPIRED, NewRosterImport, RosterImport};
+pub use security::{ChallengeStage, LoginChallenge, SecurityState};
 pub use sessions::Session;
 pub use study::{ABSENCE_WITHOUT_REASON, Attendance, NOT_IN_BRANCH, NewStudySession, StudySession};
 pub use talks::{NewTalk, TALK_WITH_SELF, Talk, TalkSettings};

@@ -1,6 +1,7 @@
 //! Account management for the system admin (三员分立: they manage accounts and read no materials): list, create,
-//! reset a password, disable or enable, end every session, change role or organization. Every change is a permission
-//! change and goes to the audit log; nobody else may open these pages.
+//! reset a password, disable or enable, change role or organization. Every change is a permission change and goes to
+//! the audit log; nobody else may open these pages. Unlocking, the second factor, forced password changes and ending
+//! sessions belong to the security administrator (security.rs).
 
 use std::collections::HashMap;
 
@@ -24,10 +25,10 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts/{id}/password", post(reset_password))
         .route("/accounts/{id}/disable", post(disable))
         .route("/accounts/{id}/enable", post(enable))
-        .route("/accounts/{id}/sessions", post(revoke_sessions))
 }
 
-const ROLES: [Role; 5] = [Role::SuperiorAdmin, Role::Secretary, Role::Member, Role::Auditor, Role::SystemAdmin];
+const ROLES: [Role; 6] =
+    [Role::SuperiorAdmin, Role::Secretary, Role::Member, Role::Auditor, Role::SystemAdmin, Role::SecurityAdmin];
 
 /// Refuses everyone but the system admin, with 403 and an audit entry.
 async fn require_system_admin(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
@@ -437,18 +438,4 @@ async fn enable(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     set_disabled(&state, &user, &id, &form.csrf, false).await
-}
-
-async fn revoke_sessions(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<String>,
-    Form(form): Form<TokenForm>,
-) -> Result<Response, AppError> {
-    require_csrf(&user, &form.csrf)?;
-    let (account, _) = account_in_scope(&state, &user, &id).await?;
-    state.store.revoke_sessions_of(&account.id).await?;
-    user.audit(&state, "account.revoke_sessions", Some(&format!("account:{}", account.id)), "ok", &account.login)
-        .await?;
-    Ok(Redirect::to(&format!("/accounts/{}", account.id)).into_response())
 }

@@ -21,9 +21,17 @@ const ENV_PREFIX: &str = "MINGJING_";
 const MIB: u64 = 1024 * 1024;
 /// The longest idle session a 等保 2.0 assessment accepts.
 const MAX_IDLE: Duration = Duration::from_secs(30 * 60);
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// The shortest audit retention allowed: the 网络安全法 (art. 21) wants network logs kept at least six months.
+pub const MIN_AUDIT_RETENTION_DAYS: u64 = 180;
+/// The default audit retention: two annual cycles. A 不合格 grade is followed by up to a year of 限期改正 and then a
+/// decision reviewed above, and rectification runs into the next year's meeting, so who did what in one cycle is
+/// still asked about well into the one after it.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 730;
 
 /// The keys a configuration file may hold; an environment variable is `MINGJING_` + the key in capitals.
-pub const KNOWN_KEYS: [&str; 19] = [
+pub const KNOWN_KEYS: [&str; 21] = [
     "bind",
     "database_url",
     "session_idle_minutes",
@@ -43,6 +51,8 @@ pub const KNOWN_KEYS: [&str; 19] = [
     "metrics_loopback",
     "data_key_file",
     "data_key_algorithm",
+    "totp_required",
+    "audit_retention_days",
 ];
 
 /// How log lines are written.
@@ -196,6 +206,10 @@ pub struct Config {
     pub data_key_file: Option<PathBuf>,
     /// `aes-256-gcm` (default) or `sm4-gcm`.
     pub data_key_algorithm: Algorithm,
+    /// Whether superior admins, secretaries and the three administrators must sign in with a second factor (TOTP).
+    pub totp_required: bool,
+    /// How long audit entries are kept before the daily pruning deletes them; never under 180 days.
+    pub audit_retention: Duration,
 }
 
 impl Default for Config {
@@ -220,6 +234,8 @@ impl Default for Config {
             metrics_loopback: true,
             data_key_file: None,
             data_key_algorithm: Algorithm::default(),
+            totp_required: false,
+            audit_retention: DAY * DEFAULT_AUDIT_RETENTION_DAYS as u32,
         }
     }
 }
@@ -249,6 +265,8 @@ pub struct ConfigLayer {
     pub data_key_file: Option<PathBuf>,
     /// `aes-256-gcm` or `sm4-gcm`; checked when applied.
     pub data_key_algorithm: Option<String>,
+    pub totp_required: Option<bool>,
+    pub audit_retention_days: Option<u64>,
 }
 
 impl ConfigLayer {
@@ -294,6 +312,8 @@ impl ConfigLayer {
                 "metrics_loopback" => layer.metrics_loopback = Some(parse_bool(&value).map_err(err)?),
                 "data_key_file" => layer.data_key_file = Some(PathBuf::from(value)),
                 "data_key_algorithm" => layer.data_key_algorithm = Some(value),
+                "totp_required" => layer.totp_required = Some(parse_bool(&value).map_err(err)?),
+                "audit_retention_days" => layer.audit_retention_days = Some(parse(&value).map_err(err)?),
                 // Other MINGJING_ variables (the CLI's own, say) are not ours to judge.
                 _ => {}
             }
@@ -422,6 +442,12 @@ impl Config {
         if let Some(loopback) = layer.metrics_loopback {
             self.metrics_loopback = loopback;
         }
+        if let Some(required) = layer.totp_required {
+            self.totp_required = required;
+        }
+        if let Some(days) = layer.audit_retention_days {
+            self.audit_retention = Duration::from_secs(days.saturating_mul(86_400));
+        }
         if let Some(code) = &layer.audit_hash {
             self.audit_hash = AuditHash::from_code(code).ok_or_else(|| ConfigError::Invalid {
                 key: "audit_hash",
@@ -468,6 +494,12 @@ impl Config {
         }
         if self.backup_keep == 0 {
             return invalid("backup_keep", "至少保留 1 份");
+        }
+        if self.audit_retention < DAY * MIN_AUDIT_RETENTION_DAYS as u32 {
+            return invalid(
+                "audit_retention_days",
+                "不能少于 180 天（《网络安全法》第二十一条要求网络日志留存不少于六个月）",
+            );
         }
         if let Some(bad) = self.allowed_origins.iter().find(|o| !is_origin(o)) {
             return invalid("allowed_origins", &format!("“{bad}”不是 http(s)://主机[:端口] 的形式"));

@@ -80,6 +80,8 @@ fn every_known_key_is_read_from_a_file_without_warnings() {
         metrics_loopback = false
         data_key_file = "/etc/mingjing/data.key"
         data_key_algorithm = "sm4-gcm"
+        totp_required = true
+        audit_retention_days = 400
         "#,
     );
     let loaded = Config::load_from(Some(&path), env(&[]), &ConfigLayer::default()).unwrap();
@@ -110,6 +112,8 @@ fn the_data_key_is_configured_by_file_or_environment_and_a_bad_algorithm_is_refu
     let bad = Config::load_from(None, env(&[("MINGJING_DATA_KEY_ALGORITHM", "des")]), &ConfigLayer::default());
     let message = bad.unwrap_err().to_string();
     assert!(message.contains("data_key_algorithm") && message.contains("sm4-gcm"), "{message}");
+    assert!(config.totp_required);
+    assert_eq!(config.audit_retention, Duration::from_secs(400 * 86_400));
 }
 
 #[test]
@@ -235,4 +239,22 @@ fn the_password_profile_is_chosen_by_file_or_environment() {
         Config::load_from(None, env(&[("MINGJING_PASSWORD_PROFILE", "nist")]), &ConfigLayer::default()).unwrap_err();
     assert!(matches!(err, ConfigError::Invalid { key: "password_profile", .. }), "{err:?}");
     assert!(err.to_string().contains("“nist”不是 dengbao（等保 2.0）或 asvs（OWASP ASVS）"), "{err}");
+}
+
+#[test]
+fn audit_retention_defaults_to_two_years_and_is_never_under_180_days() {
+    let config = Config::default();
+    assert_eq!(config.audit_retention, Duration::from_secs(730 * 86_400));
+    assert!(!config.totp_required, "the second factor is opt-in");
+    let at_minimum = ConfigLayer { audit_retention_days: Some(180), ..Default::default() };
+    let config = Config::load_from(None, env(&[]), &at_minimum).unwrap().config;
+    assert_eq!(config.audit_retention, Duration::from_secs(180 * 86_400));
+    for short in ["179", "0"] {
+        let err = Config::load_from(None, env(&[("MINGJING_AUDIT_RETENTION_DAYS", short)]), &ConfigLayer::default())
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { key: "audit_retention_days", .. }), "{err:?}");
+        assert!(err.to_string().contains("不能少于 180 天") && err.to_string().contains("网络安全法"), "{err}");
+    }
+    let vars = env(&[("MINGJING_TOTP_REQUIRED", "yes")]);
+    assert!(Config::load_from(None, vars, &ConfigLayer::default()).unwrap().config.totp_required);
 }

@@ -108,7 +108,7 @@ pub(crate) async fn home(
             page.campaigns =
                 state.store.campaigns_for(&user.org).await?.into_iter().map(|c| row(c, None, today)).collect();
         }
-        Role::Auditor | Role::SystemAdmin => {}
+        Role::Auditor | Role::SystemAdmin | Role::SecurityAdmin => {}
     }
     render(&htmx, "首页", Some(&user.view()), &page)
 }

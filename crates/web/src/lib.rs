@@ -41,6 +41,7 @@ pub mod references;
 pub mod roster;
 pub mod scope;
 pub mod statistics;
+pub mod security;
 pub mod study;
 pub mod talks;
 pub mod upload;
@@ -122,6 +123,14 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/password", get(auth::change_password_page).post(auth::change_password))
+        .route(
+            auth::second_factor::TOTP_PATH,
+            get(auth::second_factor::code_form).post(auth::second_factor::submit_code),
+        )
+        .route(
+            auth::second_factor::ENROL_PATH,
+            get(auth::second_factor::enrol_form).post(auth::second_factor::confirm_enrol),
+        )
         .route("/audit", get(audit::audit_log))
         .route("/static/{version}/{file}", get(assets::serve))
         .merge(materials::routes())
@@ -138,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .merge(observability::routes())
         .merge(rectification::routes())
         .merge(statistics::routes())
+        .merge(security::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

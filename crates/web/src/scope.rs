@@ -17,7 +17,7 @@ use crate::error::AppError;
 pub fn can_see_org(user: &CurrentUser, org: &Org) -> bool {
     match user.role() {
         Role::SuperiorAdmin | Role::Secretary => user.org.contains(org),
-        Role::Member | Role::Auditor | Role::SystemAdmin => false,
+        Role::Member | Role::Auditor | Role::SystemAdmin | Role::SecurityAdmin => false,
     }
 }
 
@@ -26,7 +26,7 @@ pub fn can_read_material(user: &CurrentUser, owner_member_id: &str, member_org: 
     match user.role() {
         Role::SuperiorAdmin | Role::Secretary => user.org.contains(member_org),
         Role::Member => user.account.member_id.as_deref() == Some(owner_member_id),
-        Role::Auditor | Role::SystemAdmin => false,
+        Role::Auditor | Role::SystemAdmin | Role::SecurityAdmin => false,
     }
 }
 

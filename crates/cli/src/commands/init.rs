@@ -1,6 +1,6 @@
-//! `mingjing init`: sets up an empty database for real use — the county's root organization and the two
-//! administrators of 三员分立 that no one else can create (the system admin, who then creates every other account,
-//! and the audit admin), each with a random initial password printed once and changed at the first sign-in. A real
+//! `mingjing init`: sets up an empty database for real use — the county's root organization and the three
+//! administrators of 三员分立 (the system admin, who then creates every other account, the security admin and the
+//! audit admin), each with a random initial password printed once and changed at the first sign-in. A real
 //! install therefore has no default credentials; only `serve --demo` has known passwords.
 
 use std::path::PathBuf;
@@ -23,8 +23,11 @@ pub struct Args {
 }
 
 /// The accounts `init` creates: login, display name, role.
-const ADMINS: [(&str, &str, Role); 2] =
-    [("sysadmin", "系统管理员", Role::SystemAdmin), ("auditor", "审计管理员", Role::Auditor)];
+const ADMINS: [(&str, &str, Role); 3] = [
+    ("sysadmin", "系统管理员", Role::SystemAdmin),
+    ("secadmin", "安全管理员", Role::SecurityAdmin),
+    ("auditor", "审计管理员", Role::Auditor),
+];
 
 pub fn run(args: &Args) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

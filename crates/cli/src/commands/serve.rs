@@ -113,6 +113,7 @@ async fn serve(args: &Args) -> Result<(), String> {
             tracing::warn!("backup_dir is set, but PostgreSQL is backed up with pg_dump (docs/operations.md)");
         }
     }
+    tokio::spawn(super::audit::scheduled_prune(store.clone(), config.audit_retention));
     if !args.demo && store.account_count().await.map_err(|e| e.to_string())? == 0 {
         eprintln!(
             "提示：数据库中还没有任何账号。请先停止服务，运行 mingjing init --county 本级党组织名称 创建管理员；"

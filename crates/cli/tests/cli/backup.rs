@@ -92,6 +92,7 @@ fn init_creates_the_administrators_once_with_passwords_shown_once() {
         .expect("the system admin's password")
         .to_owned();
     assert!(printed.contains("auditor") && printed.contains("首次登录时必须修改"), "{printed}");
+    assert!(printed.contains("secadmin") && printed.contains("安全管理员"), "三员: {printed}");
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -99,12 +100,60 @@ fn init_creates_the_administrators_once_with_passwords_shown_once() {
         let admin = store.account_by_login("sysadmin").await.unwrap().expect("created");
         assert!(admin.must_change_password, "an initial password is changed at the first sign-in");
         assert!(mingjing_web::verify_password(&admin.password_hash, &password).unwrap(), "the printed one works");
-        assert_eq!(store.account_count().await.unwrap(), 2);
+        assert_eq!(store.account_count().await.unwrap(), 3);
+        let security = store.account_by_login("secadmin").await.unwrap().expect("created");
+        assert_eq!(security.role, mingjing_storage::Role::SecurityAdmin);
+        assert!(security.must_change_password);
+        assert_ne!(security.password_hash, admin.password_hash, "each has its own password");
         store.close().await;
     });
 
     let again = mingjing(&["init", "--county", "青山县委", "--db", &db]);
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("已有账号"), "{}", stderr(&again));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn audit_prune_deletes_past_retention_and_verify_still_passes() {
+    let dir = temp_dir("audit-prune");
+    let db = format!("sqlite://{}", dir.join("audit.db").display());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = mingjing_storage::Store::connect(&db).await.unwrap();
+        // Two entries from 1970, far past any retention, and one from now.
+        let now = mingjing_web::Clock::now_ms(&mingjing_web::SystemClock);
+        for (at, action) in [(1, "login"), (2, "logout"), (now, "login")] {
+            let entry = mingjing_storage::NewAuditEntry {
+                at,
+                account_id: None,
+                action,
+                target: None,
+                source_ip: None,
+                outcome: "ok",
+                detail: "",
+            };
+            store.append_audit(&entry).await.unwrap();
+        }
+        store.close().await;
+    });
+    let config = dir.join("short.toml");
+    std::fs::write(&config, "audit_retention_days = 90\n").unwrap();
+    let refused = mingjing(&["audit", "prune", "--db", &db, "--config", config.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("不能少于 180 天"), "{}", stderr(&refused));
+
+    let pruned = mingjing(&["audit", "prune", "--db", &db]);
+    assert!(pruned.status.success(), "{}", stderr(&pruned));
+    assert!(stderr(&pruned).contains("审计记录 2 条（至第 2 条）"), "{}", stderr(&pruned));
+    let again = mingjing(&["audit", "prune", "--db", &db]);
+    assert!(stderr(&again).contains("没有超过保留期（730 天）"), "{}", stderr(&again));
+    let verified = mingjing(&["audit", "verify", "--db", &db]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(
+        stderr(&verified).contains("共 2 条（第 3 至 4 条）（第 2 条及以前已按保留期清理），哈希链完整"),
+        "{}",
+        stderr(&verified)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -26,7 +26,7 @@ pub(super) async fn entry(
         Role::Member => Ok(Redirect::to(&format!("/campaigns/{id}/appraisal/mine")).into_response()),
         Role::Secretary => Ok(Redirect::to(&format!("/campaigns/{id}/orgs/{}/appraisal", user.org.id)).into_response()),
         Role::SuperiorAdmin => super::branch::index(&state, &htmx, &user, &id).await,
-        Role::Auditor | Role::SystemAdmin => Err(AppError::Forbidden),
+        Role::Auditor | Role::SystemAdmin | Role::SecurityAdmin => Err(AppError::Forbidden),
     }
 }
 

@@ -16,6 +16,7 @@ use axum::{Form, extract::rejection::FormRejection};
 use mingjing_storage::NewAuditEntry;
 use serde::Deserialize;
 
+use super::second_factor;
 use super::session::{self, CurrentUser, SessionUser, require_csrf};
 use crate::AppState;
 use crate::clock::duration_ms;
@@ -26,7 +27,7 @@ use crate::pages::{ChangePasswordPage, HtmxRequest, LoginPage, render};
 /// The one answer to a wrong password and to an unknown account.
 pub const LOGIN_REFUSED: &str = "账号或密码不正确";
 const SESSION_EXPIRED: &str = "登录已超时，请重新登录";
-const DISABLED: &str = "账号已停用，请联系系统管理员";
+pub(crate) const DISABLED: &str = "账号已停用，请联系系统管理员";
 
 /// Where the request came from, for the audit log; never refuses.
 #[derive(Debug, Clone)]
@@ -155,6 +156,12 @@ pub(crate) async fn login(
         audit(Some(account.id), "login_failed", "denied", "账号已停用").await?;
         return refuse(DISABLED.to_owned());
     }
+    // With a second factor due, the failure count stays until it is given too: otherwise the right password could
+    // be typed again and again to buy more guesses at the code.
+    if let Some(stage) = second_factor::stage_for(&state, &account).await? {
+        audit(Some(account.id.clone()), "login_password_ok", "ok", "待第二因素").await?;
+        return second_factor::begin(&state, &account, stage).await;
+    }
     state.store.record_login_success(&account.id).await?;
     let cookie = session::start(&state, &account.id).await?;
     audit(Some(account.id.clone()), "login", "ok", "").await?;
@@ -165,7 +172,7 @@ pub(crate) async fn login(
 }
 
 /// “请 N 分钟后再试”, rounding up so that the wait is never shorter than said.
-fn locked_message(remaining_ms: i64) -> String {
+pub(crate) fn locked_message(remaining_ms: i64) -> String {
     let minutes = ((remaining_ms + 59_999) / 60_000).max(1);
     format!("密码错误次数过多，账户已锁定，请 {minutes} 分钟后再试")
 }

@@ -38,7 +38,7 @@ impl ChangeDue {
     /// The notice above the change-password form.
     pub fn notice(self) -> &'static str {
         match self {
-            Self::Initial => "为了账号安全，首次登录或密码被重置后，请先设置新密码。",
+            Self::Initial => "为了账号安全，首次登录、密码被重置或安全管理员要求更换后，请先设置新密码。",
             Self::Expired => "您的密码已使用超过 90 天，按安全规定请设置新密码后继续使用。",
         }
     }

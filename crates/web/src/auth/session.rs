@@ -142,10 +142,7 @@ pub(crate) fn source_ip(parts: &Parts) -> Option<String> {
 
 /// A new session for `account_id`, stored; returns the `Set-Cookie` value that hands it to the browser.
 pub(crate) async fn start(state: &AppState, account_id: &str) -> Result<HeaderValue, AppError> {
-    let mut bytes = [0u8; TOKEN_BYTES];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness for a session token: {e}")))?;
-    let token = hex(&bytes);
+    let token = new_token()?;
     let csrf = CsrfToken::generate()?;
     let now = state.clock.now_ms();
     let expires_at = now.saturating_add(duration_ms(state.config.session_absolute_timeout));
@@ -156,12 +153,19 @@ pub(crate) async fn start(state: &AppState, account_id: &str) -> Result<HeaderVa
     cookie_header(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax"), state.config.behind_tls)
 }
 
+/// A fresh random cookie token: 32 bytes in hex.
+pub(crate) fn new_token() -> Result<String, AppError> {
+    let mut bytes = [0u8; TOKEN_BYTES];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness for a token: {e}")))?;
+    Ok(hex(&bytes))
+}
+
 /// The `Set-Cookie` value that removes the session cookie.
 pub(crate) fn clear_cookie(behind_tls: bool) -> Result<HeaderValue, AppError> {
     cookie_header(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"), behind_tls)
 }
 
-fn cookie_header(value: &str, secure: bool) -> Result<HeaderValue, AppError> {
+pub(crate) fn cookie_header(value: &str, secure: bool) -> Result<HeaderValue, AppError> {
     let value = if secure { format!("{value}; Secure") } else { value.to_owned() };
     HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.into()))
 }
@@ -171,7 +175,7 @@ pub(crate) fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
-fn well_formed(token: &str) -> bool {
+pub(crate) fn well_formed(token: &str) -> bool {
     token.len() == TOKEN_BYTES * 2 && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 

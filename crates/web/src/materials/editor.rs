@@ -99,7 +99,7 @@ pub(super) async fn campaign_page(
             let (campaign, _) = campaign_in_reach(&state, &user, &id).await?;
             super::review::campaign_list(&state, &htmx, &user, &campaign).await
         }
-        Role::Auditor | Role::SystemAdmin => Err(AppError::Forbidden),
+        Role::Auditor | Role::SystemAdmin | Role::SecurityAdmin => Err(AppError::Forbidden),
     }
 }
 

@@ -330,7 +330,7 @@ pub(super) async fn campaign_opinions(
             return Ok(Redirect::to(&format!("/campaigns/{id}/orgs/{}/opinions", user.org.id)).into_response());
         }
         Role::SuperiorAdmin => {}
-        Role::Auditor | Role::SystemAdmin => return Err(AppError::Forbidden),
+        Role::Auditor | Role::SystemAdmin | Role::SecurityAdmin => return Err(AppError::Forbidden),
     }
     let campaign = state.store.campaign(&id).await?;
     let opener = state.store.org(&campaign.org_id).await?;

@@ -235,6 +235,7 @@ pub struct Fixture {
     pub auditor: Account,
     pub system_admin: Account,
     pub newcomer: Account,
+    pub security_admin: Account,
     pub campaign: Campaign,
 }
 
@@ -313,6 +314,8 @@ impl Fixture {
         let auditor = account("shenji", None, "孙审计", Role::Auditor, county.id.clone(), None, false).await;
         let system_admin = account("xitong", None, "周系统", Role::SystemAdmin, county.id.clone(), None, false).await;
         let newcomer = account("xinren", None, "吴新人", Role::Member, branch_a.id.clone(), None, true).await;
+        let security_admin =
+            account("anquan", None, "郑安全", Role::SecurityAdmin, county.id.clone(), None, false).await;
         let campaign = store
             .create_campaign(
                 &NewCampaign {
@@ -340,6 +343,7 @@ impl Fixture {
             auditor,
             system_admin,
             newcomer,
+            security_admin,
             campaign,
         }
     }
@@ -366,6 +370,15 @@ impl App {
 
     pub fn advance_minutes(&self, minutes: i64) {
         self.clock.advance(std::time::Duration::from_millis(u64::try_from(minutes * MINUTE_MS).expect("forward")));
+    }
+
+    pub fn advance_seconds(&self, seconds: u64) {
+        self.clock.advance(std::time::Duration::from_secs(seconds));
+    }
+
+    /// The server's time now, in Unix ms.
+    pub fn clock_now(&self) -> i64 {
+        mingjing_web::Clock::now_ms(self.clock.as_ref())
     }
 
     pub async fn audit(&self, action: &str) -> Vec<mingjing_storage::AuditEntry> {

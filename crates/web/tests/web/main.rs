@@ -17,6 +17,8 @@ mod passwords;
 mod rectification;
 mod roster;
 mod scope;
+mod second_factor;
+mod security;
 mod study;
 mod talks;
 

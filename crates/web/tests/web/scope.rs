@@ -60,7 +60,7 @@ async fn materials_are_read_by_their_author_and_the_organizations_above_only() {
         assert!(scope.material(&own.id).await.is_ok() && scope.material(&foreign.id).await.is_ok());
         assert!(is_not_found(scope.material(GUESSED).await));
 
-        for account in [&f.auditor, &f.system_admin] {
+        for account in [&f.auditor, &f.system_admin, &f.security_admin] {
             let outsider = user(&app, account).await;
             assert!(is_not_found(Scope::new(&state, &outsider).material(&own.id).await), "{}", account.login);
         }
@@ -70,7 +70,7 @@ async fn materials_are_read_by_their_author_and_the_organizations_above_only() {
         assert_eq!((a.status(), a.message()), (b.status(), b.message()));
 
         let denied = app.audit("access_denied").await;
-        assert_eq!(denied.len(), 6);
+        assert_eq!(denied.len(), 7, "one more for the security admin");
         assert!(denied.iter().all(|e| e.outcome == "denied" && e.source_ip.as_deref() == Some("127.0.0.1")));
         let foreign_target = format!("material:{}", foreign.id);
         assert_eq!(denied.iter().filter(|e| e.target.as_deref() == Some(foreign_target.as_str())).count(), 2);
@@ -95,7 +95,7 @@ async fn organizations_are_seen_within_the_subtree_and_never_by_members_or_admin
         }
         assert!(!can_see_org(&superior, &f.county), "not above its own organization");
 
-        for account in [&f.member_a_account, &f.auditor, &f.system_admin] {
+        for account in [&f.member_a_account, &f.auditor, &f.system_admin, &f.security_admin] {
             let other = user(&app, account).await;
             for org in [&f.county, &f.committee, &f.branch_a] {
                 assert!(!can_see_org(&other, org), "{} sees {}", account.login, org.name);
