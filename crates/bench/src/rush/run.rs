@@ -327,7 +327,7 @@ async fn decide(c: &SecretaryContext, session: &Session, login: &str, material: 
 
 /// The grade voter `voter` gives graded member `graded`: mostly 合格, some 优秀, a few lower.
 fn grade_of(voter: usize, graded: usize) -> Grade {
-    let roll = text::Dice::new((voter as u64) << 20 | graded as u64).below(100);
+    let roll = text::Dice::new(((voter as u64) << 20) | graded as u64).below(100);
     match roll {
         0..25 => Grade::Excellent,
         25..90 => Grade::Competent,
