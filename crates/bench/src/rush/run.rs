@@ -336,20 +336,14 @@ fn grade_of(voter: usize, graded: usize) -> Grade {
     }
 }
 
-/// A whole ballot: every graded member on the form one grade; adds the choices to `expected`.
+/// A whole ballot: every graded member on the form one grade; the form's fields and the choices they carry.
 fn fill_ballot(form: &str, voter: usize) -> Result<(Vec<(String, String)>, Vec<(String, Grade)>)> {
     let graded = field_ids(form, "g_");
     if graded.is_empty() {
         bail!("a ballot without members to grade");
     }
-    let choices: Vec<(String, Grade)> = graded
-        .into_iter()
-        .enumerate()
-        .map(|(k, id)| {
-            let g = grade_of(voter, k);
-            (id, g)
-        })
-        .collect();
+    let choices: Vec<(String, Grade)> =
+        graded.into_iter().enumerate().map(|(k, id)| (id, grade_of(voter, k))).collect();
     let fields = choices.iter().map(|(id, g)| (format!("g_{id}"), g.code().to_owned())).collect();
     Ok((fields, choices))
 }
