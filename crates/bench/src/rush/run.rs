@@ -336,8 +336,11 @@ fn grade_of(voter: usize, graded: usize) -> Grade {
     }
 }
 
+/// Form fields to post, name and value.
+type Fields = Vec<(String, String)>;
+
 /// A whole ballot: every graded member on the form one grade; the form's fields and the choices they carry.
-fn fill_ballot(form: &str, voter: usize) -> Result<(Vec<(String, String)>, Vec<(String, Grade)>)> {
+fn fill_ballot(form: &str, voter: usize) -> Result<(Fields, Vec<(String, Grade)>)> {
     let graded = field_ids(form, "g_");
     if graded.is_empty() {
         bail!("a ballot without members to grade");
