@@ -8,8 +8,10 @@
 pub mod baseline;
 pub mod build;
 pub mod corpus;
+pub mod http;
 pub mod memory;
 pub mod query;
+pub mod rush;
 pub mod stats;
 
 use std::fmt::Write as _;

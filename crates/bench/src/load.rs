@@ -3,6 +3,8 @@
 //! materials (each reviewed by the engine against the campaign) while their secretaries
 //! return them for the next round. Prints throughput, error counts and latency
 //! percentiles; exits non-zero on any error or lost write.
+//!
+//! `load-bench rush-seed` and `load-bench rush` are the deadline rush (crates/bench/src/rush).
 
 // The figures on stdout are the program's whole output.
 #![allow(clippy::print_stdout)]
@@ -11,12 +13,87 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use clap::Parser;
+use mingjing_bench::http::{Session, links, token, version};
+use mingjing_bench::rush;
 use tokio::sync::Mutex;
 
 #[derive(Debug, Parser)]
-#[command(name = "load-bench", about = "Load test of page views and submissions against a demo county")]
+#[command(
+    name = "load-bench",
+    about = "Load test of page views and submissions against a demo county; `rush-seed` and `rush` for the deadline rush",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    load: Args,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Seeds the rush county into an empty database (then start `mingjing serve --db URL` on it).
+    RushSeed(SeedArgs),
+    /// Runs the deadline rush against a server on a seeded database, then checks every acknowledged write.
+    Rush(RushArgs),
+}
+
+/// The rush accounts' shared password.
+const RUSH_PASSWORD: &str = "Rush@2026x";
+
+#[derive(Debug, clap::Args)]
+struct SeedArgs {
+    /// The database, sqlite://FILE or postgres://…; it must hold no accounts yet.
+    #[arg(long)]
+    db: String,
+    #[arg(long, default_value_t = 20)]
+    branches: usize,
+    /// Members per branch, besides its secretary.
+    #[arg(long, default_value_t = 100)]
+    members: usize,
+    #[arg(long, default_value = RUSH_PASSWORD)]
+    password: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct RushArgs {
+    /// The server, started with `mingjing serve --db URL` on the seeded database.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base: String,
+    /// The same database, read for the county's shape and, afterwards, for the check.
+    #[arg(long)]
+    db: String,
+    #[arg(long, default_value = RUSH_PASSWORD)]
+    password: String,
+    /// Members arriving per second.
+    #[arg(long, default_value_t = 12.0)]
+    arrivals_per_second: f64,
+    /// Members at work at once at most.
+    #[arg(long, default_value_t = 32)]
+    max_in_flight: usize,
+    /// The branch holding a ballot round (0: none).
+    #[arg(long, default_value_t = 1)]
+    ballot_branch: usize,
+    /// Its members voting with printed codes rather than their phones.
+    #[arg(long, default_value_t = 10)]
+    slips: usize,
+    /// Seconds after the first arrival when the round opens.
+    #[arg(long, default_value_t = 30.0)]
+    ballot_after: f64,
+    /// Seconds over which the branch's members start voting.
+    #[arg(long, default_value_t = 30.0)]
+    ballot_spread: f64,
+    /// Secretaries return one material in this many.
+    #[arg(long, default_value_t = 5)]
+    return_one_in: u64,
+    /// Seconds before the run gives up.
+    #[arg(long, default_value_t = 1200)]
+    timeout: u64,
+}
+
+#[derive(Debug, clap::Args)]
 struct Args {
     /// The server, e.g. http://127.0.0.1:8080 (started with `mingjing serve --demo`).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
@@ -36,63 +113,6 @@ struct Args {
     /// The demo password.
     #[arg(long, default_value = "Demo@2026")]
     password: String,
-}
-
-/// A signed-in client with its cookies.
-struct Session {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Session {
-    async fn login(base: &str, login: &str, password: &str) -> Result<Self> {
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(4)
-            .build()?;
-        let session = Self { client, base: base.to_owned() };
-        let html = session.page("/login").await?;
-        let fields = [("csrf", token(&html)?), ("account", login.to_owned()), ("password", password.to_owned())];
-        let response = session.post("/login", &fields).await?;
-        if response.status() != reqwest::StatusCode::SEE_OTHER {
-            bail!("{login} cannot sign in: {}", response.status());
-        }
-        Ok(session)
-    }
-
-    async fn page(&self, path: &str) -> Result<String> {
-        let response = self.client.get(format!("{}{path}", self.base)).send().await?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            bail!("GET {path}: {status}");
-        }
-        Ok(text)
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, String)]) -> Result<reqwest::Response> {
-        Ok(self.client.post(format!("{}{path}", self.base)).header("origin", &self.base).form(fields).send().await?)
-    }
-}
-
-fn attribute_after<'a>(html: &'a str, key: &str) -> Option<&'a str> {
-    let start = html.find(key)? + key.len();
-    html[start..].split('"').next()
-}
-
-fn token(html: &str) -> Result<String> {
-    attribute_after(html, "name=\"csrf\" value=\"").map(str::to_owned).ok_or_else(|| anyhow!("no form token"))
-}
-
-fn version(html: &str) -> Option<String> {
-    attribute_after(html, "name=\"version\" value=\"").map(str::to_owned)
-}
-
-/// Every `/prefix…"` link target on a page.
-fn links(html: &str, prefix: &str) -> Vec<String> {
-    let key = format!("href=\"{prefix}");
-    html.split(&key).skip(1).filter_map(|s| s.split('"').next()).map(|s| format!("{prefix}{s}")).collect()
 }
 
 /// Latency percentiles of a sample, in milliseconds.
@@ -285,9 +305,68 @@ async fn submissions(args: &Args, campaign: &str) -> Result<()> {
     Ok(())
 }
 
+/// The real clock: the accounts' passwords are set now, so that no rotation is due during the run.
+#[allow(clippy::disallowed_methods)]
+fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+async fn rush_seed(args: &SeedArgs) -> Result<()> {
+    let shape = rush::Shape { branches: args.branches, members: args.members };
+    let started = Instant::now();
+    let seeded = rush::seed_database(&args.db, shape, &args.password, now_ms()).await?;
+    println!(
+        "seeded {} accounts ({} branches of {} members and a secretary) and campaign {} in {:.1} s",
+        seeded.accounts,
+        shape.branches,
+        shape.members,
+        seeded.campaign_id,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn rush_run(args: &RushArgs) -> Result<()> {
+    let store = mingjing_storage::Store::connect(&args.db).await.with_context(|| format!("open {}", args.db))?;
+    let county = rush::seed::find(&store).await?;
+    let plan = rush::Plan {
+        base: args.base.clone(),
+        password: args.password.clone(),
+        campaign_id: county.campaign_id.clone(),
+        shape: county.shape,
+        arrivals_per_second: args.arrivals_per_second,
+        max_in_flight: args.max_in_flight,
+        ballot_branch: (args.ballot_branch > 0).then_some(args.ballot_branch),
+        slips: args.slips,
+        ballot_after: Duration::from_secs_f64(args.ballot_after),
+        ballot_spread: Duration::from_secs_f64(args.ballot_spread),
+        return_one_in: args.return_one_in,
+        secretary_idle: Duration::from_secs(1),
+        timeout: Duration::from_secs(args.timeout),
+    };
+    let before = rush::load_average().unwrap_or_default();
+    println!("load average before: {before}");
+    let outcome = rush::run::run(&plan).await?;
+    println!("load average after: {}", rush::load_average().unwrap_or_default());
+    let verdict = rush::verify::verify(&store, &county.campaign_id, &outcome).await?;
+    store.close().await;
+    print!("{}", rush::render(&plan, &outcome, &verdict));
+    if !rush::passed(&plan, &outcome, &verdict) {
+        bail!("the rush failed: {} errors, {} lost writes", outcome.recorder.errors(), verdict.lost.len());
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
-    let args = Args::parse();
+    let cli = Cli::parse();
+    match &cli.command {
+        Some(Command::RushSeed(args)) => return rush_seed(args).await,
+        Some(Command::Rush(args)) => return rush_run(args).await,
+        None => {}
+    }
+    let args = cli.load;
     let admin = Session::login(&args.base, "admin", &args.password).await?;
     let campaign = current_campaign(&admin).await?;
     println!("campaign {campaign} on {}", args.base);
