@@ -36,9 +36,11 @@ pub mod orgs;
 pub mod pages;
 pub mod prep;
 pub mod references;
+pub mod reports;
 pub mod roster;
 pub mod scope;
 pub mod study;
+pub mod superior;
 pub mod talks;
 
 use std::future::Future;
@@ -123,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(opinions::routes())
         .merge(appraisal::routes())
         .merge(observability::routes())
+        .merge(reports::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

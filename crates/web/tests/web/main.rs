@@ -15,6 +15,7 @@ mod passwords;
 mod roster;
 mod scope;
 mod study;
+mod superior;
 mod talks;
 
 use helpers::TestServer;
