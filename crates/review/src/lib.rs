@@ -31,5 +31,5 @@ pub mod structure;
 pub use campaign::{Audience, Campaign};
 pub use draft::Draft;
 pub use input::{ReadError, Source};
-pub use report::{Corpus, Options, Review, review, review_against};
+pub use report::{Corpus, ListedProblem, Options, Review, review, review_against};
 pub use span::Span;

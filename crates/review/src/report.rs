@@ -118,7 +118,54 @@ pub struct Review {
     pub copy: Option<CopyReport>,
 }
 
+/// A problem of a reviewed material with the measure the engine found answering it best.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedProblem {
+    pub section: usize,
+    pub index: usize,
+    /// The aspect's title, or the section's own heading when it covers no aspect.
+    pub heading: Option<String>,
+    pub text: String,
+    pub start: usize,
+    pub end: usize,
+    /// The text of the best answering measure, if any measure answers it.
+    pub measure: Option<String>,
+}
+
 impl Review {
+    /// Every problem of the material in material order (by section, then item), each with
+    /// the measure that answers it best (see [`crate::checks::correspondence`]).
+    pub fn listed_problems(&self) -> Vec<ListedProblem> {
+        let mut listed = Vec::new();
+        for aspect in &self.aspects {
+            let Some(section) = aspect.section else { continue };
+            for (index, p) in aspect.problems.iter().enumerate() {
+                listed.push((section, index, Some(aspect.title.clone()), p));
+            }
+        }
+        for s in &self.unmatched_sections {
+            for (index, p) in s.problems.iter().enumerate() {
+                listed.push((s.section, index, s.title.clone(), p));
+            }
+        }
+        listed.sort_by_key(|(section, index, _, _)| (*section, *index));
+        // Two aspects matched to one section would list its problems twice.
+        listed.dedup_by_key(|(section, index, _, _)| (*section, *index));
+        listed
+            .into_iter()
+            .map(|(section, index, heading, p)| {
+                let measure = self
+                    .answers
+                    .iter()
+                    .find(|a| a.problem.section == section && a.problem.index == index)
+                    .and_then(|a| a.measures.first())
+                    .and_then(|m| self.measures.get(*m))
+                    .map(|m| m.text.clone());
+                ListedProblem { section, index, heading, text: p.text.clone(), start: p.start, end: p.end, measure }
+            })
+            .collect()
+    }
+
     /// Every problem the material states, in order.
     pub fn problem_count(&self) -> usize {
         self.aspects.iter().map(|a| a.problems.len()).sum::<usize>()

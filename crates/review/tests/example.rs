@@ -224,3 +224,24 @@ fn review_json_reads_back_into_the_same_review() {
     let back: Review = serde_json::from_str(&json).expect("deserializes");
     assert_eq!(back, review);
 }
+
+#[test]
+fn example_problems_are_listed_in_order_with_the_measure_that_answers_them() {
+    let review = review_of("material-2021-county.txt", EXAMPLE.as_bytes());
+    let listed = review.listed_problems();
+    assert_eq!(listed.len(), review.problem_count());
+    let order: Vec<(usize, usize)> = listed.iter().map(|p| (p.section, p.index)).collect();
+    let mut sorted = order.clone();
+    sorted.sort_unstable();
+    assert_eq!(order, sorted);
+    assert!(listed[0].text.starts_with("理论学习不深入。"));
+    assert_eq!(listed[0].heading.as_deref(), Some(review.aspects[0].title.as_str()));
+    // Every problem the engine says is answered carries its best measure's text, and no other does.
+    for p in &listed {
+        let answer = review.answers.iter().find(|a| a.problem.section == p.section && a.problem.index == p.index);
+        let best = answer.and_then(|a| a.measures.first()).map(|m| review.measures[*m].text.clone());
+        assert_eq!(p.measure, best, "{p:?}");
+    }
+    assert!(listed.iter().any(|p| p.measure.is_some()), "the example answers some problems");
+    assert!(listed.iter().any(|p| p.measure.is_none()), "and leaves some unanswered");
+}

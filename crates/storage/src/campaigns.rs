@@ -104,6 +104,8 @@ impl Store {
         .bind(now)
         .execute(self.pool())
         .await?;
+        // Last year's unfinished rectification items go on in the new campaign's ledgers.
+        self.carry_over_rectification(id, now).await?;
         self.campaign(id).await
     }
 

@@ -90,6 +90,24 @@ impl Store {
         rows.iter().map(|row| Ok(row.try_get("org_id")?)).collect()
     }
 
+    /// Rectification items raised in the campaign per organization of the subtree at `path`: `(verified, all)`.
+    pub async fn rectification_counts_under(
+        &self,
+        campaign_id: &str,
+        path: &str,
+    ) -> Result<HashMap<String, (i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT i.org_id, SUM(CASE WHEN i.status = 'verified' THEN 1 ELSE 0 END) AS verified, COUNT(*) AS n \
+             FROM rectification_items i JOIN organizations o ON o.id = i.org_id \
+             WHERE i.campaign_id = $1 AND o.path LIKE $2 GROUP BY i.org_id",
+        )
+        .bind(campaign_id)
+        .bind(format!("{path}%"))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("org_id")?, (row.try_get("verified")?, row.try_get("n")?)))).collect()
+    }
+
     /// The review of the current version of every material of the subtree at `path` that has one.
     pub async fn current_reviews_under(&self, campaign_id: &str, path: &str) -> Result<Vec<CurrentReview>, StoreError> {
         let rows = sqlx::query(

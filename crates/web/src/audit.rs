@@ -152,6 +152,13 @@ pub fn action_label(code: &str) -> Option<&'static str> {
         "ballot.close" => "结束民主测评",
         "ballot.void" => "作废民主测评",
         "ballot.paper" => "录入纸质票计票结果",
+        "rectification.create" => "建立整改事项",
+        "rectification.edit" => "修改整改事项",
+        "rectification.status" => "更新整改状态",
+        "rectification.note" => "记录整改进展",
+        "rectification.verify" => "整改验收销号",
+        "rectification.publish" => "公开整改台账",
+        "rectification.export" => "导出整改台账",
         _ => return None,
     })
 }

@@ -35,6 +35,7 @@ pub mod opinions;
 pub mod orgs;
 pub mod pages;
 pub mod prep;
+pub mod rectification;
 pub mod references;
 pub mod reports;
 pub mod roster;
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
         .merge(appraisal::routes())
         .merge(observability::routes())
         .merge(reports::routes())
+        .merge(rectification::routes())
         .fallback(pages::not_found)
         .with_state(state);
     apply_layers(routes, &config)

@@ -196,7 +196,11 @@ pub async fn index(
         .collect();
     let manages = user.org.contains(&state.store.org(&campaign.org_id).await?);
     let view = BranchesPage {
-        heading: if page == "study" { "学习研讨" } else { "谈心谈话" },
+        heading: match page {
+            "study" => "学习研讨",
+            "rectification" => "整改台账",
+            _ => "谈心谈话",
+        },
         settings_url: (manages && page == "talks").then(|| format!("/campaigns/{campaign_id}/settings/talks")),
         campaign_title: campaign.title,
         branches,

@@ -4,5 +4,6 @@
 pub mod correspondence;
 pub mod coverage;
 pub mod proportion;
+pub mod recurrence;
 pub mod repetition;
 pub mod specificity;

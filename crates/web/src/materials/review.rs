@@ -263,6 +263,9 @@ struct MaterialPage<'a> {
     /// The opinions about the member the material does not respond to: for the reviewer,
     /// and for the member once they may read the opinions (at least k).
     unanswered: Option<crate::opinions::Unanswered>,
+    /// The problems with their measures, 年年有 flags and the ledger's links (current version only).
+    problems: Vec<crate::rectification::links::ProblemRow>,
+    repeats: usize,
     csrf: String,
 }
 
@@ -309,6 +312,12 @@ pub(super) async fn material_page(
         }
         _ => None,
     };
+    let problems = if (reviewer || own) && version == material.version {
+        crate::rectification::links::material_problem_rows(&state, &user, &campaign, &material, &member, &member_org)
+            .await?
+    } else {
+        Vec::new()
+    };
     let page = MaterialPage {
         campaign_id: campaign.id.clone(),
         campaign_title: campaign.title.clone(),
@@ -324,6 +333,8 @@ pub(super) async fn material_page(
         can_decide: reviewer && material.status == MaterialStatus::Submitted && version == material.version,
         is_author: own,
         unanswered,
+        repeats: problems.iter().filter(|p| p.repeat.is_some()).count(),
+        problems,
         csrf: user.csrf.as_str().to_owned(),
     };
     render(&htmx, &format!("{}的材料", member.name), Some(&user.view()), &page)

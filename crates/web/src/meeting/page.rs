@@ -148,7 +148,12 @@ pub(super) async fn show(
     };
     let editing = ctx.access == Access::Recorder && meeting.as_ref().is_none_or(|m| m.lock.is_none());
     let mut page = if editing {
-        let posted = Posted::from_stored(meeting.as_ref(), &ctx.roster);
+        let mut posted = Posted::from_stored(meeting.as_ref(), &ctx.roster);
+        // Until the secretary writes it, the report starts from last year's ledger.
+        if posted.rectification_report.trim().is_empty() {
+            posted.rectification_report =
+                crate::rectification::links::last_year_report(&state, &ctx.campaign, &ctx.org).await?;
+        }
         page_with_form(&state, &user, &ctx, meeting.as_ref(), &posted, true).await?
     } else {
         read_page(&state, &user, &ctx, meeting.as_ref()).await?

@@ -1,7 +1,7 @@
 //! The report's first draft, written from what the system already holds about the branch in the campaign (最多报一次:
 //! nothing here is typed again): gathered in a few queries, then composed as plain text by a pure function.
 
-use mingjing_storage::{Grade, Presence, StudySession};
+use mingjing_storage::{Grade, Presence, RectificationStatus, StudySession};
 
 use crate::prep::Branch;
 use crate::talks::coverage;
@@ -28,7 +28,7 @@ pub struct Facts {
     pub ballot: Option<BallotFacts>,
     /// Names per grade of the committee's decisions, in [`Grade::ALL`] order.
     pub decisions: [Vec<String>; 4],
-    /// This year's rectification items, one line each (from the ledger), when the ledger is there.
+    /// This year's rectification items, one line each (from the ledger); None leaves the section out.
     pub rectification: Option<Vec<String>>,
 }
 
@@ -58,6 +58,7 @@ pub struct BallotFacts {
 
 /// Gathers the facts of `branch` in its campaign.
 pub async fn gather(state: &AppState, branch: &Branch, today: String) -> Result<Facts, AppError> {
+    let facts_today = today.clone();
     let store = &state.store;
     let (campaign, org) = (&branch.campaign, &branch.org);
     let name = |id: &str| branch.member_name(id);
@@ -115,8 +116,33 @@ pub async fn gather(state: &AppState, branch: &Branch, today: String) -> Result<
         materials_approved: progress.iter().map(|p| p.approved).sum(),
         ballot,
         decisions,
-        rectification: None,
+        rectification: Some(rectification_lines(state, branch, &facts_today).await?),
     })
+}
+
+/// The ledger's items, one line each, after a line of counts.
+async fn rectification_lines(state: &AppState, branch: &Branch, today: &str) -> Result<Vec<String>, AppError> {
+    let items = state.store.rectification_ledger(&branch.campaign.id, &branch.org.id).await?;
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let verified = items.iter().filter(|i| i.status == RectificationStatus::Verified).count();
+    let overdue = items.iter().filter(|i| i.overdue(today)).count();
+    let mut lines = vec![format!("整改清单共 {} 项，已验收 {verified} 项，逾期 {overdue} 项。", items.len())];
+    for (n, item) in items.iter().enumerate() {
+        let whose = item.member_id.as_deref().map_or_else(|| "支部".to_owned(), |id| branch.member_name(id));
+        let late = if item.overdue(today) { "（逾期）" } else { "" };
+        lines.push(format!(
+            "{}. {whose}：{}。整改措施：{}；责任人：{}；期限：{}；状态：{}{late}。",
+            n + 1,
+            item.problem.trim_end_matches('。'),
+            item.measure.trim_end_matches('。'),
+            branch.member_name(&item.owner_member_id),
+            item.deadline,
+            item.status.label()
+        ));
+    }
+    Ok(lines)
 }
 
 fn meeting_facts(

@@ -197,16 +197,25 @@ async fn talk_coverage(
     Ok(())
 }
 
-/// Rectification completion per branch, once the ledger exists; false while it does not (the column is left out
-/// rather than filled with anything made up).
+/// Rectification completion per branch from the ledger: items verified (已验收) of all items raised in the campaign.
+/// Returns whether the column is shown.
 async fn rectification(
-    _state: &AppState,
-    _campaign_id: &str,
-    _path: &str,
-    _branch_of: &HashMap<String, String>,
-    _counts: &mut HashMap<String, Counts>,
+    state: &AppState,
+    campaign_id: &str,
+    path: &str,
+    branch_of: &HashMap<String, String>,
+    counts: &mut HashMap<String, Counts>,
 ) -> Result<bool, AppError> {
-    Ok(false)
+    for entry in counts.values_mut() {
+        entry.rectification = Some((0, 0));
+    }
+    for (org_id, (verified, all)) in state.store.rectification_counts_under(campaign_id, path).await? {
+        if let Some(entry) = branch_of.get(&org_id).and_then(|b| counts.get_mut(b)) {
+            let (v, a) = entry.rectification.unwrap_or_default();
+            entry.rectification = Some((v + verified, a + all));
+        }
+    }
+    Ok(true)
 }
 
 /// The campaign's deadlines, each with whether its day has passed.

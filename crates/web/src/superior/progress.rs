@@ -52,9 +52,11 @@ impl Counts {
             (Some((a, b)), Some((c, d))) => Some((a + c, b + d)),
             (one, None) | (None, one) => one,
         };
-        for i in 0..Step::ALL.len() {
-            self.steps_done[i] += other.steps_done[i];
-            self.steps_overdue[i] += other.steps_overdue[i];
+        for (mine, theirs) in self.steps_done.iter_mut().zip(other.steps_done) {
+            *mine += theirs;
+        }
+        for (mine, theirs) in self.steps_overdue.iter_mut().zip(other.steps_overdue) {
+            *mine += theirs;
         }
     }
 

@@ -12,6 +12,7 @@ mod observability;
 mod opinions;
 mod orgs;
 mod passwords;
+mod rectification;
 mod roster;
 mod scope;
 mod study;

@@ -7,8 +7,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use mingjing_storage::{
-    Attendance, Criticism, MeetingAttendance, MeetingContent, Member, NewCampaign, NewMember, NewStudySession, NewTalk,
-    Presence, ReportStatus, Standing, StoredReview,
+    Attendance, Criticism, MeetingAttendance, MeetingContent, Member, NewCampaign, NewMember, NewRectification,
+    NewStudySession, NewTalk, OriginKind, Presence, ReportStatus, Standing, StoredReview,
 };
 use reqwest::StatusCode;
 
@@ -97,6 +97,7 @@ async fn a_report_is_drafted_from_the_data_submitted_once_returned_resubmitted_a
             "列席指导：赵组织（县直机关工委委员）。",
             "共提出批评意见 1 条，其中王建国提出 1 条、收到 0 条；李红提出 0 条、收到 1 条。",
             "民主测评尚未完成。",
+            "四、整改落实情况\n整改清单中还没有整改事项。",
         ] {
             assert!(html.contains(fact), "{fact} in {html}");
         }
@@ -295,6 +296,20 @@ async fn seed(app: &App) -> (Member, Member) {
         app.store.add_opinion(&channel.id, None, body, "2026-01-02").await.expect("an opinion");
     }
     meeting(app, &li).await;
+    let item = NewRectification {
+        campaign_id: c,
+        org_id: &f.branch_a.id,
+        member_id: Some(&f.member_a.id),
+        owner_member_id: &f.member_a.id,
+        origin_kind: OriginKind::Manual,
+        origin_ref: "",
+        problem: "理论学习不够深入",
+        measure: "每月精读一篇原著",
+        deadline: "2026-03-31",
+        form_token: "item-1",
+        by: &f.secretary_a.id,
+    };
+    app.store.add_rectification(&item, START_MS).await.expect("an item");
     app.store
         .submit_report(c, &f.branch_a.id, 0, "report-1", "报告", &f.secretary_a.id, START_MS)
         .await
@@ -367,7 +382,9 @@ async fn the_superior_sees_each_branch_step_by_step_with_overdue_steps_and_copy_
         let committee = row(&html, "县直机关工委");
         assert!(committee.contains("<td>2</td><td>4</td><td>4/4</td><td>1/4</td><td>1</td><td>1/2</td><td>2</td><td>1/2</td>"), "{committee}");
         assert!(!html.contains("class=\"overdue\""), "nothing is late on 2026-01-01: {html}");
-        assert!(html.contains("整改落实情况待整改台账启用后显示"), "no rectification column without the ledger");
+        assert!(html.contains("<th>整改已验收</th>"), "the ledger's column: {html}");
+        assert!(a.contains("<td>1/1</td><td>0/1</td><td>0/1</td>"), "one item, not verified: {a}");
+        assert!(b.contains("<td>0/0</td>"), "no items: {b}");
 
         // The histogram: 0.05 | 0.15 | 0.62 | 0.95.
         for (bucket, n) in [("0%–10%", 1), ("10%–20%", 1), ("20%–30%", 0), ("60%–70%", 1), ("90%–100%", 1)] {
