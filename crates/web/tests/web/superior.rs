@@ -5,7 +5,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataType, Reader, Xlsx};
 use mingjing_storage::{
     Attendance, Criticism, MeetingAttendance, MeetingContent, Member, NewCampaign, NewMember, NewRectification,
     NewStudySession, NewTalk, OriginKind, Presence, ReportStatus, Standing, StoredReview,
