@@ -20,8 +20,10 @@ mod matters;
 mod meeting;
 mod opinions;
 mod orgs;
+mod progress;
 mod rectification;
 mod references;
+mod reports;
 mod roster;
 pub mod sealing;
 mod security;
@@ -64,12 +66,14 @@ pub use opinions::{
 };
 pub use orgs::{CommitteePost, Member, NewMember, Org, OrgKind, Standing};
 pub use orgs::{MemberDetails, ORG_HAS_CHILDREN, ORG_HAS_MEMBERS, ORG_IS_ROOT, ORG_MOVE_INTO_ITSELF};
+pub use progress::CurrentReview;
 pub use rectification::{
     AttachmentInfo, AttachmentKind, AttachmentProblem, LedgerPublication, MAX_ATTACHMENT_BYTES, NewAttachment,
     NewRectification, OriginKind, RectificationEdit, RectificationError, RectificationItem, RectificationNote,
     RectificationStatus,
 };
 pub use references::ReferenceDocument;
+pub use reports::{BranchReport, ReportDecision, ReportError, ReportStatus, ReportSubmission};
 pub use roster::{IMPORT_DONE, IMPORT_EXPIRED, NewRosterImport, RosterImport};
 pub use security::{ChallengeStage, LoginChallenge, SecurityState};
 pub use sessions::Session;

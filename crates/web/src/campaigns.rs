@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use mingjing_review::Campaign as Definition;
 use mingjing_review::campaign::Step;
-use mingjing_storage::{Campaign, NewCampaign, Org, OrgProgress, Role, StoreError, new_id};
+use mingjing_storage::{Campaign, NewCampaign, Org, Role, StoreError, new_id};
 use serde::Deserialize;
 
 use crate::audit::beijing_time;
@@ -29,7 +29,8 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns", get(list))
         .route("/campaigns/new", get(new_page).post(create))
         .route("/campaigns/{id}/edit", get(edit_page).post(update))
-        .route("/campaigns/{id}/overview", get(overview))
+        .route("/campaigns/{id}/overview", get(crate::superior::page::overview))
+        .route("/campaigns/{id}/overview.xlsx", get(crate::superior::page::export))
 }
 
 /// Opening and editing campaigns is the superior admin's alone; the page is no secret, so others get 403.
@@ -386,75 +387,4 @@ async fn conflict(
         current.version
     ));
     page.respond(htmx, user, StatusCode::CONFLICT)
-}
-
-/// One organization's line in the overview; the total line has no depth.
-#[derive(Debug, Default)]
-struct ProgressRow {
-    org_name: String,
-    depth: usize,
-    members: i64,
-    not_started: i64,
-    draft: i64,
-    submitted: i64,
-    returned: i64,
-    approved: i64,
-}
-
-impl ProgressRow {
-    fn add(&mut self, progress: &OrgProgress) {
-        self.members += progress.members;
-        self.not_started += progress.not_started();
-        self.draft += progress.draft;
-        self.submitted += progress.submitted;
-        self.returned += progress.returned;
-        self.approved += progress.approved;
-    }
-}
-
-#[derive(Template)]
-#[template(path = "campaigns/overview.html")]
-struct OverviewPage {
-    campaign_id: String,
-    campaign_title: String,
-    root_name: String,
-    deadlines: Vec<DeadlineView>,
-    rows: Vec<ProgressRow>,
-    total: ProgressRow,
-}
-
-/// How far each organization of the subtree is with its materials: counts only, no names and no order of merit.
-async fn overview(
-    State(state): State<AppState>,
-    htmx: HtmxRequest,
-    user: CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    require_superior(&user)?;
-    let (campaign, root) = Scope::new(&state, &user).followed_campaign(&id).await?;
-    let orgs = state.store.subtree(&root).await?;
-    let root_depth = root.path.matches('/').count();
-    let mut total = ProgressRow { org_name: "合计".to_owned(), ..ProgressRow::default() };
-    let mut rows = Vec::new();
-    for progress in state.store.campaign_progress(&campaign.id, &root.path).await? {
-        // Members of a dissolved organization are not in the subtree's list; they are still counted in the total.
-        total.add(&progress);
-        let Some(org) = orgs.iter().find(|o| o.id == progress.org_id) else { continue };
-        let mut row = ProgressRow {
-            org_name: org.name.clone(),
-            depth: org.path.matches('/').count().saturating_sub(root_depth).min(4),
-            ..ProgressRow::default()
-        };
-        row.add(&progress);
-        rows.push(row);
-    }
-    let page = OverviewPage {
-        campaign_id: campaign.id.clone(),
-        deadlines: deadlines::deadlines(&campaign.definition, beijing_day(state.clock.now_ms())),
-        campaign_title: campaign.title,
-        root_name: root.name,
-        rows,
-        total,
-    };
-    render(&htmx, "工作进度", Some(&user.view()), &page)
 }

@@ -38,11 +38,13 @@ pub mod pages;
 pub mod prep;
 pub mod rectification;
 pub mod references;
+pub mod reports;
 pub mod roster;
 pub mod scope;
 pub mod statistics;
 pub mod security;
 pub mod study;
+pub mod superior;
 pub mod talks;
 pub mod upload;
 
@@ -145,6 +147,7 @@ pub fn router(state: AppState) -> Router {
         .merge(opinions::routes())
         .merge(appraisal::routes())
         .merge(observability::routes())
+        .merge(reports::routes())
         .merge(rectification::routes())
         .merge(statistics::routes())
         .merge(security::routes())

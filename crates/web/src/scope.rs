@@ -116,6 +116,31 @@ impl<'a> Scope<'a> {
         Ok((campaign, root))
     }
 
+    /// The campaign `id` and the organization whose progress in it the user views: a superior admin or a secretary
+    /// (a branch secretary sees their branch alone) follows the part of the campaign inside their own subtree;
+    /// `drill` names an organization further down, which must lie inside both. Anything else is the audited 404.
+    pub async fn progress_campaign(&self, id: &str, drill: Option<&str>) -> Result<(Campaign, Org), AppError> {
+        let campaign = match self.state.store.campaign(id).await {
+            Ok(campaign) => campaign,
+            Err(StoreError::NotFound) => return Err(self.refuse("campaign", id, "不存在").await),
+            Err(e) => return Err(e.into()),
+        };
+        let opener = self.state.store.org(&campaign.org_id).await?;
+        let own = &self.user.org;
+        let root = match self.user.role() {
+            Role::SuperiorAdmin | Role::Secretary if own.contains(&opener) => opener,
+            Role::SuperiorAdmin | Role::Secretary if opener.contains(own) => own.clone(),
+            _ => return Err(self.refuse("campaign", id, "超出权限范围").await),
+        };
+        let Some(drill) = drill.filter(|d| !d.is_empty() && *d != root.id) else { return Ok((campaign, root)) };
+        match self.state.store.org(drill).await {
+            Ok(org) if root.contains(&org) && !org.dissolved => Ok((campaign, org)),
+            Ok(_) => Err(self.refuse("org", drill, "超出权限范围").await),
+            Err(StoreError::NotFound) => Err(self.refuse("org", drill, "不存在").await),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Records the refusal and gives the 404 to answer with; if the log cannot be written, the error says so.
     async fn refuse(&self, kind: &str, id: &str, why: &str) -> AppError {
         // Whatever was typed into the URL, the log keeps a bounded piece of it.

@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
 /// Points raised are a short summary, not minutes.
 const MAX_POINTS: usize = 500;
 
-fn seat(member: &Member) -> Seat {
+pub(crate) fn seat(member: &Member) -> Seat {
     match member.committee_post {
         Some(CommitteePost::Secretary) => Seat::Secretary,
         Some(CommitteePost::Committee) => Seat::Committee,
@@ -41,7 +41,7 @@ fn seat(member: &Member) -> Seat {
     }
 }
 
-fn rules(settings: &TalkSettings) -> Rules {
+pub(crate) fn rules(settings: &TalkSettings) -> Rules {
     Rules {
         committee_pairs: settings.committee_pairs,
         committee_with_members: settings.committee_with_members,

@@ -20,6 +20,7 @@ mod scope;
 mod second_factor;
 mod security;
 mod study;
+mod superior;
 mod talks;
 
 use helpers::TestServer;
