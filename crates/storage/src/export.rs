@@ -87,6 +87,8 @@ pub const TABLES: &[Table] = &[
     table("rectification_attachments", &["id"]),
     table("rectification_publications", &["campaign_id", "org_id"]),
     table("rectification_carryovers", &["campaign_id", "item_id"]),
+    table("branch_reports", &["id"]),
+    table("branch_report_submissions", &["report_id", "seq"]),
     table("recovery_codes", &["account_id", "code_hash"]),
     table("audit_cuts", &["id"]),
 ];
