@@ -397,10 +397,13 @@ async fn the_superior_sees_each_branch_step_by_step_with_overdue_steps_and_copy_
         // Past the materials' deadline: both branches are late with them (not every material approved); past the
         // meeting's, only branch B, whose meeting is not locked.
         app.clock.advance(std::time::Duration::from_millis((20 * DAY_MS) as u64));
+        // Days later the session has long timed out: sign in again.
+        let superior = app.signed_in("gongwei").await;
         let (_, html) = superior.page(&path).await;
         assert!(row(&html, "县政务服务中心党支部").contains("<span class=\"overdue\">对照检查材料</span>"), "{html}");
         assert!(row(&html, "县直机关工委").contains("对照检查材料 2 个支部"), "{html}");
         app.clock.advance(std::time::Duration::from_millis((11 * DAY_MS) as u64));
+        let superior = app.signed_in("gongwei").await;
         let (_, html) = superior.page(&path).await;
         assert!(!row(&html, "县政务服务中心党支部").contains("组织生活会"), "{html}");
         assert!(row(&html, "县财政局党支部").contains("对照检查材料、组织生活会"), "{html}");
