@@ -2,6 +2,7 @@
 //! meeting record, opinions, sealed matters reports and decisions and a chained audit log, moves from SQLite to a
 //! fresh PostgreSQL database and back; both exports have the same content, the chain verifies, the sealed values
 //! open with the same key, and a full database, a stray file or a missing key are refused in Chinese.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions, which clippy's test exemption misses
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

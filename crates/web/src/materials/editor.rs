@@ -223,7 +223,6 @@ fn block(name: &str, label: &str, hint: &'static str, text: &str, rows: usize) -
 
 /// The editor's form, whichever mode sent it: field name → value.
 struct Posted {
-    csrf: String,
     version: i64,
     /// The editor page's id, for telling its own autosaves from another tab's.
     editor: String,
@@ -245,7 +244,8 @@ fn posted(fields: Vec<(String, String)>, campaign: &Campaign) -> Result<Posted, 
         return Err(AppError::BadRequest("材料超过 1 MB，请检查是否粘贴了多余的内容".into()));
     }
     let take = |map: &mut HashMap<String, String>, name: &str| map.remove(name).unwrap_or_default();
-    let csrf = take(&mut map, "csrf");
+    // The form token was checked by the handler before the form was read.
+    map.remove("csrf");
     let version = take(&mut map, "version").trim().parse().unwrap_or(0);
     let action = take(&mut map, "action");
     let editor: String = take(&mut map, "editor").chars().take(64).collect();
@@ -253,7 +253,7 @@ fn posted(fields: Vec<(String, String)>, campaign: &Campaign) -> Result<Posted, 
     // A form without a mode is the plain one (a script, an old page): its text is `body`.
     if mode == "text" || (mode.is_empty() && map.contains_key("body")) {
         let body = take(&mut map, "body").replace("\r\n", "\n");
-        return Ok(Posted { csrf, version, editor, action, mode: "text", body });
+        return Ok(Posted { version, editor, action, mode: "text", body });
     }
     let def = definition(&campaign.definition)?;
     let mut draft = Draft::empty(&def, Audience::Member);
@@ -271,7 +271,7 @@ fn posted(fields: Vec<(String, String)>, campaign: &Campaign) -> Result<Posted, 
     draft.causes = take(&mut map, "causes");
     draft.measures = take(&mut map, "measures");
     let body = draft.compose().replace("\r\n", "\n");
-    Ok(Posted { csrf, version, editor, action, mode: "blocks", body })
+    Ok(Posted { version, editor, action, mode: "blocks", body })
 }
 
 /// POST /campaigns/{id}/material: save, autosave or submit.
@@ -489,7 +489,7 @@ pub(super) async fn upload_material(
     match write_draft(&state, &user, &campaign, &member, write).await {
         Ok(_) => {}
         Err(Written::Lost(current)) => {
-            let form = Posted { csrf, version, editor: String::new(), action: "save".into(), mode: "blocks", body };
+            let form = Posted { version, editor: String::new(), action: "save".into(), mode: "blocks", body };
             return conflict_page(&state, &htmx, &user, &campaign, &member, current.as_ref(), form).await;
         }
         Err(Written::Failed(e)) => return Err(e),

@@ -2,6 +2,7 @@
 //! computes the codes an authenticator app would show: enrolment with the secret and a QR code, a code accepted
 //! once per step, recovery codes used once, wrong codes counted toward the lockout, members not asked, and the
 //! security administrator's reset.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions, which clippy's test exemption misses
 
 use mingjing_web::Config;
 use mingjing_web::auth::totp;
