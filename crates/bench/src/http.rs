@@ -108,7 +108,9 @@ fn location(response: &reqwest::Response) -> String {
 fn first_message(html: &str) -> String {
     for key in ["alert-error", "<h1>"] {
         if let Some(at) = html.find(key) {
+            // From the end of the tag the key is in, so that none of the tag's own text is kept.
             let rest = &html[at..];
+            let rest = rest.find('>').map_or(rest, |end| &rest[end + 1..]);
             let text: String = strip_tags(rest).chars().take(160).collect();
             return text.trim().to_owned();
         }

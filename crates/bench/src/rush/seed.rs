@@ -191,7 +191,7 @@ mod tests {
     fn deadlines_are_moved_ahead_and_logins_follow_the_pattern() {
         let toml = definition(20_454 * MS_PER_DAY).unwrap();
         let def: Definition = toml::from_str(&toml).unwrap();
-        assert!(!def.deadlines.is_empty());
+        // The built-in may set no deadlines at all; whatever it sets lies ahead.
         assert!(def.deadlines.values().all(|d| d.to_string().as_str() >= "2026-01-08"), "{:?}", def.deadlines);
         assert_eq!((secretary_login(3), member_login(3, 42)), ("b03s".to_owned(), "b03m042".to_owned()));
         assert_ne!(name(1, 1), name(1, 2));
