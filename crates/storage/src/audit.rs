@@ -260,13 +260,8 @@ impl Store {
     /// Appends `e` at the head of the chain inside `tx`.
     async fn insert_link(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &AuditEntry) -> Result<(), StoreError> {
         let alg = self.audit_hash();
-        let head = sqlx::query("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut **tx)
-            .await?;
-        let (seq, prev_hash) = match head {
-            Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get::<String, _>("hash")?),
-            None => (1, GENESIS.to_owned()),
-        };
+        let (last, prev_hash) = chain_head(&mut **tx).await?;
+        let seq = last + 1;
         let hash = Link::of(seq, e).hash(alg, &prev_hash);
         sqlx::query(
             "INSERT INTO audit_log (id, at, account_id, action, target, source_ip, outcome, detail, \
@@ -425,13 +420,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let head = sqlx::query("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-        let (mut seq, mut prev_hash) = match head {
-            Some(row) => (row.try_get::<i64, _>("seq")?, row.try_get::<String, _>("hash")?),
-            None => (0, GENESIS.to_owned()),
-        };
+        let (mut seq, mut prev_hash) = chain_head(&mut *tx).await?;
         for row in &rows {
             let e = entry(row)?;
             seq += 1;
@@ -537,6 +526,24 @@ impl Store {
         .await?;
         rows.iter().map(entry).collect()
     }
+}
+
+/// The last link of the chain: its newest entry, or, when a retention cut removed every entry, the cut's last
+/// deleted link (so the chain goes on from it rather than starting again at 1), or the genesis.
+async fn chain_head(conn: &mut sqlx::AnyConnection) -> Result<(i64, String), StoreError> {
+    let head = sqlx::query("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(row) = head {
+        return Ok((row.try_get::<i64, _>("seq")?, row.try_get::<String, _>("hash")?));
+    }
+    let cut = sqlx::query("SELECT through_seq, through_hash FROM audit_cuts ORDER BY through_seq DESC LIMIT 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(match cut {
+        Some(row) => (row.try_get::<i64, _>("through_seq")?, row.try_get::<String, _>("through_hash")?),
+        None => (0, GENESIS.to_owned()),
+    })
 }
 
 #[cfg(test)]

@@ -210,7 +210,7 @@ async fn script_in_names_and_titles_is_shown_as_text_everywhere() {
         let pages = [
             (&superior, "/orgs".to_owned(), false),
             (&superior, format!("/orgs/{}", branch.id), false),
-            (&superior, format!("/orgs/{branch_a}"), true),
+            (&superior, format!("/orgs/{branch_a}"), false),
             (&superior, format!("/campaigns/{campaign}/overview"), true),
             (&secretary, format!("/members/{}/edit", member.id), true),
             (&secretary, format!("/campaigns/{campaign}/orgs/{branch_a}/talks"), true),
