@@ -260,7 +260,7 @@ impl Store {
     /// Appends `e` at the head of the chain inside `tx`.
     async fn insert_link(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, e: &AuditEntry) -> Result<(), StoreError> {
         let alg = self.audit_hash();
-        let (last, prev_hash) = chain_head(&mut **tx).await?;
+        let (last, prev_hash) = chain_head(tx).await?;
         let seq = last + 1;
         let hash = Link::of(seq, e).hash(alg, &prev_hash);
         sqlx::query(
@@ -420,7 +420,7 @@ impl Store {
         if rows.is_empty() {
             return Ok(());
         }
-        let (mut seq, mut prev_hash) = chain_head(&mut *tx).await?;
+        let (mut seq, mut prev_hash) = chain_head(&mut tx).await?;
         for row in &rows {
             let e = entry(row)?;
             seq += 1;
