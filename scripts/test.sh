@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One run from a clean checkout gains nothing from incremental caches, only their cost.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# Each step prints its start in seconds since the script began, so a slow CI run shows where it went.
+step() { echo "== [${SECONDS}s] $*"; }
+
 # PostgreSQL-backed tests need a server on 127.0.0.1:5432; install and start one where
 # the machine has none (CI machines of this project's kind already run one).
 source scripts/lib/postgres.sh
@@ -13,16 +18,17 @@ ensure_postgres
 source scripts/lib/libreoffice.sh
 ensure_libreoffice
 
-echo "== cargo fmt --check"
+step "cargo fmt --check"
 cargo fmt --all -- --check
 
-echo "== cargo clippy"
+step "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "== cargo test"
+step "cargo test"
 cargo test --workspace --locked
 
 # Slow suite (about a minute, plus chromium's install on a fresh machine): the whole
 # material path and a roster import in headless Chromium, screenshots in ./screenshots.
-echo "== browser test (slow)"
+step "browser test (slow)"
 bash scripts/e2e.sh
+step "all tests passed"

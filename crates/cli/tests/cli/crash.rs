@@ -31,6 +31,22 @@ fn version_of(html: &str) -> i64 {
     html.find(key).and_then(|at| html[at + key.len()..].split('"').next()).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
+/// The form token of a page, if the page arrived whole.
+fn csrf_of(html: &str) -> Option<String> {
+    let key = "name=\"csrf\" value=\"";
+    html.find(key).and_then(|at| html[at + key.len()..].split('"').next()).map(str::to_owned)
+}
+
+/// Signs in unless the server is killed first.
+async fn try_login(browser: &reqwest::Client, base: &str, login_name: &str) -> bool {
+    let Ok(response) = browser.get(format!("{base}/login")).send().await else { return false };
+    let Ok(html) = response.text().await else { return false };
+    let Some(csrf) = csrf_of(&html) else { return false };
+    let fields = [("csrf", csrf.as_str()), ("account", login_name), ("password", PASSWORD)];
+    let sent = browser.post(format!("{base}/login")).header("origin", base).form(&fields).send().await;
+    matches!(sent, Ok(response) if response.status() == StatusCode::SEE_OTHER)
+}
+
 /// Saves drafts one after another until the server goes away, recording each acknowledged one.
 async fn keep_saving(
     base: String,
@@ -40,15 +56,19 @@ async fn keep_saving(
     log: Arc<Mutex<Vec<Acknowledged>>>,
 ) {
     let browser = client();
-    login(&browser, &base, login_name, PASSWORD).await;
+    // The kill may land while this writer is still signing in; then it has nothing to record.
+    if !try_login(&browser, &base, login_name).await {
+        return;
+    }
     for n in 0.. {
         let Ok(response) = browser.get(format!("{base}/campaigns/{campaign}?mode=text")).send().await else { return };
         let Ok(html) = response.text().await else { return };
+        let Some(csrf) = csrf_of(&html) else { return };
         let version = version_of(&html);
         let body =
             format!("对照检查材料\n崩溃测试 {login_name} 第{round}轮 第{n}次保存：{}\n", "查摆问题。".repeat(20));
         let fields = [
-            ("csrf", token(&html)),
+            ("csrf", csrf),
             ("version", version.to_string()),
             ("mode", "text".to_owned()),
             ("body", body.clone()),
