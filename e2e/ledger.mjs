@@ -2,7 +2,8 @@
 // playwright-core) against `mingjing serve --demo` on a fresh SQLite file: the secretary
 // opens an approved material of the demo county, raises a ledger item from one of its
 // problem sentences (the measure prefilled by the engine) for a member; the member records
-// progress with a photo as evidence and marks it done; the secretary verifies it (销号).
+// progress with a photo as evidence and marks it done; the secretary verifies it (销号); the
+// county's superior admin sees it counted on the campaign's dashboard and in the branch's row.
 // Screenshots at 360 px and 1280 px go to ../screenshots (ignored by git).
 //
 // Usage: node ledger.mjs <path to the mingjing binary>
@@ -42,7 +43,12 @@ async function shoot(page, name) {
 async function fitsPhone(page, name) {
   await page.setViewportSize({ width: 360, height: 800 });
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-  check(wide <= 362, `${name}: the page is ${wide}px wide at 360px`);
+  // Name what sticks out, so a failure says where to look.
+  const culprits = await page.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > 362 && !e.closest('.table-scroll'))
+    .slice(0, 6)
+    .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)}px)`));
+  check(wide <= 362, `${name}: the page is ${wide}px wide at 360px: ${culprits.join(', ')}`);
 }
 
 function login(browser, base, account) {
@@ -121,6 +127,28 @@ async function main() {
     check((await secretary.content()).includes('已验收销号 1 项'), 'the ledger counts it');
     await shoot(secretary, '25-ledger');
     await fitsPhone(secretary, 'ledger');
+
+    // The county's organization department sees it on the superior's dashboard, then in the branch's row.
+    const admin = await login(browser, base, 'admin');
+    await admin.goto(`${base}${campaignUrl}/overview`);
+    const headers = (await admin.locator('table.progress thead th').allTextContents()).map((t) => t.trim());
+    const col = headers.indexOf('整改已验收');
+    check(col > 0, `the dashboard has a rectification column: ${headers}`);
+    const cellsOf = async (row) => (await row.locator('th, td').allTextContents()).map((t) => t.trim());
+    const total = await cellsOf(admin.locator('table.progress tr.total'));
+    check(total[col] === '1/1', `the dashboard's total counts the verified item: ${total}`);
+    const branchRow = admin.locator('table.progress tbody tr', { has: admin.locator('a', { hasText: '情况报告' }) })
+      .filter({ has: admin.locator(`td:nth-child(${col + 1})`, { hasText: /^1\/1$/ }) });
+    check(await branchRow.count() === 1, 'exactly one branch has the verified item');
+    await shoot(admin, '26-superior-dashboard');
+    await fitsPhone(admin, 'superior dashboard');
+    const counted = admin.locator('table.progress tbody tr')
+      .filter({ has: admin.locator(`td:nth-child(${col + 1})`, { hasText: /^1\/1$/ }) })
+      .filter({ has: admin.locator('td:first-child a') });
+    await Promise.all([admin.waitForNavigation(), counted.first().locator('td:first-child a').click()]);
+    const drilled = await cellsOf(admin.locator('table.progress tr.total'));
+    check(drilled[col] === '1/1', `the drill-down keeps the count: ${drilled}`);
+    await shoot(admin, '27-superior-branch');
     console.log(`e2e ledger: all steps passed; screenshots in ${shots}`);
   } finally {
     await browser.close();

@@ -28,6 +28,9 @@ enum Command {
     /// 审计日志
     #[command(subcommand)]
     Audit(commands::audit::Command),
+    /// 三员（系统、安全、审计管理员）账号：在服务器上创建、重置密码、停用或启用
+    #[command(subcommand)]
+    Admin(commands::admin::Command),
     /// 在线备份 SQLite 数据库（服务运行时也可以）
     Backup(commands::backup::BackupArgs),
     /// 从备份恢复 SQLite 数据库（须先停止服务）
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Index(command) => commands::index::run(&command),
         Command::GenCorpus(args) => commands::gen_corpus::run(&args),
         Command::Audit(command) => commands::audit::run(&command),
+        Command::Admin(command) => commands::admin::run(&command),
         Command::Backup(args) => commands::backup::backup(&args),
         Command::Restore(args) => commands::backup::restore(&args),
         Command::Export(args) => commands::dataio::export(&args),

@@ -54,6 +54,12 @@ impl Role {
         }
     }
 
+    /// One of the three administrators of 三员分立. None of them is created, changed, reset or disabled through
+    /// the web (the system admin would otherwise hold the other two's powers); the server's console does that.
+    pub fn is_administrator(self) -> bool {
+        matches!(self, Self::SystemAdmin | Self::SecurityAdmin | Self::Auditor)
+    }
+
     /// Whether this role must sign in with a second factor when `totp_required` is set: everyone who can see or
     /// change more than their own material (superior admins, secretaries and the three administrators).
     pub fn needs_second_factor(self) -> bool {

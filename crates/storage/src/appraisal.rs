@@ -363,8 +363,8 @@ impl Store {
     /// Records (or replaces) the committee's grade for a member.
     pub async fn save_grade_decision(&self, campaign_id: &str, decision: &GradeDecision) -> Result<(), StoreError> {
         let row = [campaign_id, decision.member_id.as_str()];
-        let grade = self.seal(&DECISION_GRADE, row, decision.grade.code())?;
-        let reason = self.seal(&DECISION_REASON, row, &decision.reason)?;
+        let grade = self.seal(&DECISION_GRADE, &row, decision.grade.code())?;
+        let reason = self.seal(&DECISION_REASON, &row, &decision.reason)?;
         sqlx::query(
             "INSERT INTO grade_decisions (campaign_id, member_id, grade, reason, decided_by, decided_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (campaign_id, member_id) DO UPDATE SET \
@@ -396,8 +396,8 @@ impl Store {
             .map(|r| {
                 let member_id: String = r.try_get("member_id")?;
                 let row = [campaign_id, member_id.as_str()];
-                let code = self.open(&DECISION_GRADE, row, r.try_get("grade")?)?;
-                let reason = self.open(&DECISION_REASON, row, r.try_get("reason")?)?;
+                let code = self.open(&DECISION_GRADE, &row, r.try_get("grade")?)?;
+                let reason = self.open(&DECISION_REASON, &row, r.try_get("reason")?)?;
                 Ok(GradeDecision {
                     grade: grade(&code)?,
                     reason,

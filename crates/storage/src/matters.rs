@@ -35,7 +35,7 @@ impl Store {
             Ok(MattersReport {
                 campaign_id: campaign_id.to_owned(),
                 member_id: member_id.to_owned(),
-                answers: self.open(&MATTERS_ANSWERS, [campaign_id, member_id], row.try_get("answers")?)?,
+                answers: self.open(&MATTERS_ANSWERS, &[campaign_id, member_id], row.try_get("answers")?)?,
                 version: row.try_get("version")?,
                 updated_at: row.try_get("updated_at")?,
             })
@@ -52,7 +52,7 @@ impl Store {
         answers: &str,
         now: i64,
     ) -> Result<i64, StoreError> {
-        let answers = &self.seal(&MATTERS_ANSWERS, [campaign_id, member_id], answers)?;
+        let answers = &self.seal(&MATTERS_ANSWERS, &[campaign_id, member_id], answers)?;
         let done = if seen == 0 {
             sqlx::query(
                 "INSERT INTO matters_reports (id, campaign_id, member_id, answers, version, updated_at) \

@@ -299,6 +299,18 @@ impl Store {
         org(&row)
     }
 
+    /// The organizations at the top of the tree (usually one: the county's), oldest first.
+    pub async fn top_orgs(&self) -> Result<Vec<Org>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            org_columns!(),
+            " FROM organizations WHERE parent_id IS NULL AND dissolved = 0 ORDER BY created_at, id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(org).collect()
+    }
+
     /// Every organization in a subtree, root first, in tree order.
     pub async fn subtree(&self, root: &Org) -> Result<Vec<Org>, StoreError> {
         let rows = sqlx::query(concat!(

@@ -90,7 +90,8 @@ impl Store {
         rows.iter().map(|row| Ok(row.try_get("org_id")?)).collect()
     }
 
-    /// Rectification items raised in the campaign per organization of the subtree at `path`: `(verified, all)`.
+    /// The items of each organization's ledger of the campaign in the subtree at `path` (raised in it, or carried
+    /// into it from an earlier year, as the ledger lists them): `(verified, all)`.
     pub async fn rectification_counts_under(
         &self,
         campaign_id: &str,
@@ -99,7 +100,9 @@ impl Store {
         let rows = sqlx::query(
             "SELECT i.org_id, SUM(CASE WHEN i.status = 'verified' THEN 1 ELSE 0 END) AS verified, COUNT(*) AS n \
              FROM rectification_items i JOIN organizations o ON o.id = i.org_id \
-             WHERE i.campaign_id = $1 AND o.path LIKE $2 GROUP BY i.org_id",
+             WHERE (i.campaign_id = $1 OR EXISTS (SELECT 1 FROM rectification_carryovers c \
+                    WHERE c.campaign_id = $1 AND c.item_id = i.id)) \
+               AND o.path LIKE $2 GROUP BY i.org_id",
         )
         .bind(campaign_id)
         .bind(format!("{path}%"))

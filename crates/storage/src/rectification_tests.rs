@@ -303,6 +303,10 @@ async fn unfinished_items_carry_over_into_next_year_s_campaign_with_their_status
             ]
         );
         assert_eq!(store.carry_over_rectification(&next.id, 21).await?, 0, "once only");
+        // The superior's completion figure counts what the ledger lists: the carried items are still to do.
+        let county = store.org(&s.county).await?;
+        let counts = store.rectification_counts_under(&next.id, &county.path).await?;
+        assert_eq!(counts.get(&s.branch), Some(&(0, 2)));
         // Still the same item: finishing it in the new ledger finishes it in last year's too.
         store
             .set_rectification_status(&going.id, going.version, RectificationStatus::Done, &s.member_account, 22)
@@ -311,6 +315,8 @@ async fn unfinished_items_carry_over_into_next_year_s_campaign_with_their_status
         let old = store.rectification_ledger(&s.campaign, &s.branch).await?;
         assert!(old.iter().all(|i| !i.carried_over) && old.len() == 3);
         assert_eq!(old.iter().find(|i| i.id == going.id).map(|i| i.status), Some(RectificationStatus::Done));
+        let last_year = store.rectification_counts_under(&s.campaign, &county.path).await?;
+        assert_eq!(last_year.get(&s.branch), Some(&(0, 3)), "raised there, none verified yet");
         Ok(())
     })
     .await;

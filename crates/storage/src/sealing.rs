@@ -291,29 +291,37 @@ pub fn open_text(provider: Option<&dyn CryptoProvider>, stored: String, aad: &[u
     String::from_utf8(plain).map_err(|_| SealError::Malformed("明文不是 UTF-8".into()))
 }
 
-/// A column stored sealed when a data key is configured: its table, the two columns that name its row (the
-/// associated data), and the length short values are padded to before sealing, so that a ciphertext's length does
-/// not give away which of a few values (a grade) it holds.
+/// A column stored sealed when a data key is configured: its table, the columns that name its row (the associated
+/// data), and the length short values are padded to before sealing, so that a ciphertext's length does not give
+/// away which of a few values (a grade) it holds. A NULL stays NULL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SealedColumn {
     pub table: &'static str,
     pub column: &'static str,
-    pub row: [&'static str; 2],
+    pub row: &'static [&'static str],
     pub pad_to: usize,
 }
 
 /// The 有关事项报告's answers.
 pub(crate) const MATTERS_ANSWERS: SealedColumn =
-    SealedColumn { table: "matters_reports", column: "answers", row: ["campaign_id", "member_id"], pad_to: 0 };
+    SealedColumn { table: "matters_reports", column: "answers", row: &["campaign_id", "member_id"], pad_to: 0 };
 /// The committee's grade (组织评定), padded to one length for every grade.
 pub(crate) const DECISION_GRADE: SealedColumn =
-    SealedColumn { table: "grade_decisions", column: "grade", row: ["campaign_id", "member_id"], pad_to: 24 };
+    SealedColumn { table: "grade_decisions", column: "grade", row: &["campaign_id", "member_id"], pad_to: 24 };
 /// The committee's reason for the grade.
 pub(crate) const DECISION_REASON: SealedColumn =
-    SealedColumn { table: "grade_decisions", column: "reason", row: ["campaign_id", "member_id"], pad_to: 0 };
+    SealedColumn { table: "grade_decisions", column: "reason", row: &["campaign_id", "member_id"], pad_to: 0 };
+/// An account's TOTP secret: whoever reads the database without the key cannot make its second-factor codes.
+pub(crate) const TOTP_SECRET: SealedColumn =
+    SealedColumn { table: "accounts", column: "totp_secret", row: &["id"], pad_to: 0 };
+
+/// The secret shown while a second factor is being set up, until its first code confirms it.
+pub(crate) const ENROL_SECRET: SealedColumn =
+    SealedColumn { table: "login_challenges", column: "enrol_secret", row: &["token_hash"], pad_to: 0 };
 
 /// Every sealed column; `mingjing key reencrypt` walks them.
-pub const SEALED_COLUMNS: [SealedColumn; 3] = [MATTERS_ANSWERS, DECISION_GRADE, DECISION_REASON];
+pub const SEALED_COLUMNS: [SealedColumn; 5] =
+    [MATTERS_ANSWERS, DECISION_GRADE, DECISION_REASON, TOTP_SECRET, ENROL_SECRET];
 
 /// What a re-encryption did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -337,17 +345,17 @@ impl Store {
     }
 
     /// The text to store for `value` in `column` of the row named by `row`: sealed when a key is configured.
-    pub(crate) fn seal(&self, column: &SealedColumn, row: [&str; 2], value: &str) -> Result<String, StoreError> {
+    pub(crate) fn seal(&self, column: &SealedColumn, row: &[&str], value: &str) -> Result<String, StoreError> {
         let Some(key) = self.data_key.as_deref() else { return Ok(value.to_owned()) };
         let padded = format!("{value:<width$}", width = column.pad_to);
-        let aad = associated_data(column.table, &row, column.column);
+        let aad = associated_data(column.table, row, column.column);
         Ok(seal_text(key, &padded, &aad)?)
     }
 
     /// The value stored as `stored` in `column` of the row named by `row`.
-    pub(crate) fn open(&self, column: &SealedColumn, row: [&str; 2], stored: String) -> Result<String, StoreError> {
+    pub(crate) fn open(&self, column: &SealedColumn, row: &[&str], stored: String) -> Result<String, StoreError> {
         let was_sealed = is_sealed(&stored);
-        let aad = associated_data(column.table, &row, column.column);
+        let aad = associated_data(column.table, row, column.column);
         let mut plain = open_text(self.data_key.as_deref(), stored, &aad)?;
         if was_sealed && column.pad_to > 0 {
             plain.truncate(plain.trim_end_matches(' ').len());
@@ -362,18 +370,24 @@ impl Store {
         let current = self.data_key.clone().ok_or(SealError::NoKey)?;
         let mut report = ReencryptReport::default();
         for column in SEALED_COLUMNS {
-            let [a, b] = column.row;
-            let (table, name) = (column.table, column.column);
-            let select = sqlx::AssertSqlSafe(format!("SELECT {a}, {b}, {name} FROM {table}"));
+            let (table, name, width) = (column.table, column.column, column.row.len());
+            let keys = column.row.join(", ");
+            let select = sqlx::AssertSqlSafe(format!("SELECT {keys}, {name} FROM {table} WHERE {name} IS NOT NULL"));
+            // The row is rewritten only where its keys and the value read still match.
+            let matching: Vec<String> =
+                column.row.iter().enumerate().map(|(i, key)| format!("{key} = ${}", i + 2)).collect();
+            let update =
+                format!("UPDATE {table} SET {name} = $1 WHERE {} AND {name} = ${}", matching.join(" AND "), width + 2);
             let rows = sqlx::query(select).fetch_all(self.pool()).await?;
             for row in rows {
-                let (first, second, stored): (String, String, String) =
-                    (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+                let keys = (0..width).map(|i| row.try_get::<String, _>(i)).collect::<Result<Vec<_>, _>>()?;
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let stored: String = row.try_get(width)?;
                 if sealed_by(&stored) == Some((current.algorithm(), current.key_id())) {
                     report.unchanged += 1;
                     continue;
                 }
-                let aad = associated_data(table, &[&first, &second], name);
+                let aad = associated_data(table, &keys, name);
                 let plain = match sealed_by(&stored) {
                     Some((algorithm, key))
                         if previous.is_some_and(|p| p.algorithm() == algorithm && p.key_id() == key) =>
@@ -387,17 +401,12 @@ impl Store {
                     Some(_) => open_text(Some(current.as_ref()), stored.clone(), &aad)?,
                     None => stored.clone(),
                 };
-                let sealed = self.seal(&column, [&first, &second], &plain)?;
-                let update = sqlx::AssertSqlSafe(format!(
-                    "UPDATE {table} SET {name} = $1 WHERE {a} = $2 AND {b} = $3 AND {name} = $4"
-                ));
-                let done = sqlx::query(update)
-                    .bind(&sealed)
-                    .bind(&first)
-                    .bind(&second)
-                    .bind(&stored)
-                    .execute(self.pool())
-                    .await?;
+                let sealed = self.seal(&column, &keys, &plain)?;
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(update.clone())).bind(sealed);
+                for key in &keys {
+                    query = query.bind(*key);
+                }
+                let done = query.bind(&stored).execute(self.pool()).await?;
                 report.sealed += done.rows_affected();
             }
         }
@@ -536,7 +545,7 @@ mod tests {
             let lengths: Vec<i64> = {
                 let mut lengths = Vec::new();
                 for grade in crate::Grade::ALL {
-                    let sealed = store.seal(&DECISION_GRADE, [&campaign, &member], grade.code())?;
+                    let sealed = store.seal(&DECISION_GRADE, &[&campaign, &member], grade.code())?;
                     lengths.push(sealed.len() as i64);
                 }
                 lengths

@@ -6,6 +6,7 @@ use std::fmt;
 
 use sqlx::Row;
 
+use crate::sealing::{ENROL_SECRET, TOTP_SECRET};
 use crate::{Store, StoreError};
 
 /// What a login challenge still waits for.
@@ -64,7 +65,8 @@ pub struct SecurityState {
 }
 
 impl Store {
-    /// The account's TOTP secret (base32) and the last step a code was accepted for; `None` when not enrolled.
+    /// The account's TOTP secret (base32) and the last step a code was accepted for; `None` when not enrolled. The
+    /// secret is stored sealed when a data key is configured.
     pub async fn totp_secret(&self, account_id: &str) -> Result<Option<(String, Option<i64>)>, StoreError> {
         let row = sqlx::query("SELECT totp_secret, totp_last_step FROM accounts WHERE id = $1")
             .bind(account_id)
@@ -73,6 +75,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let secret: Option<String> = row.try_get("totp_secret")?;
         let last_step: Option<i64> = row.try_get("totp_last_step")?;
+        let secret = secret.map(|s| self.open(&TOTP_SECRET, &[account_id], s)).transpose()?;
         Ok(secret.map(|s| (s, last_step)))
     }
 
@@ -100,6 +103,7 @@ impl Store {
         recovery_hashes: &[String],
         now: i64,
     ) -> Result<(), StoreError> {
+        let secret = self.seal(&TOTP_SECRET, &[account_id], secret)?;
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
             "UPDATE accounts SET totp_secret = $2, totp_last_step = $3, totp_enrolled_at = $4 WHERE id = $1",
@@ -197,6 +201,8 @@ impl Store {
     }
 
     pub async fn create_challenge(&self, challenge: &LoginChallenge) -> Result<(), StoreError> {
+        let row = [challenge.token_hash.as_str()];
+        let secret = challenge.enrol_secret.as_deref().map(|s| self.seal(&ENROL_SECRET, &row, s)).transpose()?;
         sqlx::query(
             "INSERT INTO login_challenges (token_hash, account_id, csrf_token, stage, enrol_secret, created_at, \
              expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -205,7 +211,7 @@ impl Store {
         .bind(&challenge.account_id)
         .bind(&challenge.csrf_token)
         .bind(challenge.stage.code())
-        .bind(&challenge.enrol_secret)
+        .bind(secret)
         .bind(challenge.created_at)
         .bind(challenge.expires_at)
         .execute(self.pool())
@@ -223,13 +229,15 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let stage: String = row.try_get("stage")?;
+        let secret: Option<String> = row.try_get("enrol_secret")?;
+        let enrol_secret = secret.map(|s| self.open(&ENROL_SECRET, &[token_hash], s)).transpose()?;
         Ok(Some(LoginChallenge {
             token_hash: row.try_get("token_hash")?,
             account_id: row.try_get("account_id")?,
             csrf_token: row.try_get("csrf_token")?,
             stage: ChallengeStage::from_code(&stage)
                 .ok_or_else(|| StoreError::State(format!("unknown challenge stage {stage}")))?,
-            enrol_secret: row.try_get("enrol_secret")?,
+            enrol_secret,
             created_at: row.try_get("created_at")?,
             expires_at: row.try_get("expires_at")?,
         }))
@@ -266,9 +274,14 @@ mod tests {
     use crate::{NewAccount, OrgKind, Role};
 
     async fn account(store: &Store) -> Result<String, StoreError> {
+        account_named(store, "anquan").await
+    }
+
+    /// A security admin of a county of their own.
+    async fn account_named(store: &Store, login: &str) -> Result<String, StoreError> {
         let county = store.create_org(None, "示范县委", OrgKind::County, 0).await?;
         let new = NewAccount {
-            login: "anquan",
+            login,
             phone: None,
             display_name: "安全",
             role: Role::SecurityAdmin,
@@ -304,6 +317,53 @@ mod tests {
             assert_eq!(store.totp_secret(&id).await?, None);
             assert!(!store.use_recovery_code(&id, "c2", 9).await?, "codes go with the secret");
             assert!(matches!(store.reset_totp("nobody").await, Err(StoreError::NotFound)));
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_totp_secret_is_sealed_at_rest_and_reencrypted_with_the_rest() {
+        use std::sync::Arc;
+
+        use crate::sealing::{Algorithm, GcmProvider, SealError};
+        each_backend(|plain| async move {
+            let id = account(&plain).await?;
+            let raw = |store: Store| async move {
+                let stored: Option<String> = sqlx::query_scalar("SELECT totp_secret FROM accounts")
+                    .fetch_one(store.pool())
+                    .await
+                    .expect("the column");
+                stored.unwrap_or_default()
+            };
+            // Enrolled before a key was configured: stored as it is, read as it is.
+            plain.enrol_totp(&id, "LEGACYSECRET", 1, &[], 1).await?;
+            assert_eq!(raw(plain.clone()).await, "LEGACYSECRET");
+            let key = || GcmProvider::new(Algorithm::Sm4Gcm, &[9u8; 16]);
+            let store = plain.clone().with_data_key(Arc::new(key()?));
+            assert_eq!(store.totp_secret(&id).await?, Some(("LEGACYSECRET".to_owned(), Some(1))));
+            // `mingjing key reencrypt` seals it; NULL secrets of other accounts are left alone.
+            let report = store.reencrypt(None).await?;
+            assert_eq!(report.sealed, 1);
+            let sealed = raw(store.clone()).await;
+            assert!(sealed.starts_with("mjenc:v1:") && !sealed.contains("LEGACY"), "{sealed}");
+            assert_eq!(store.totp_secret(&id).await?, Some(("LEGACYSECRET".to_owned(), Some(1))));
+
+            // A new enrolment is sealed on write; the database alone cannot make codes.
+            store.enrol_totp(&id, "NEWSECRETBASE32", 5, &[], 2).await?;
+            assert!(!raw(store.clone()).await.contains("NEWSECRET"));
+            assert_eq!(store.totp_secret(&id).await?.map(|(s, _)| s).as_deref(), Some("NEWSECRETBASE32"));
+            assert!(matches!(plain.totp_secret(&id).await, Err(StoreError::Sealed(SealError::NoKey))));
+            // Copied onto another account, it does not open.
+            let second = account_named(&store, "other").await?;
+            sqlx::query(
+                "UPDATE accounts SET totp_secret = (SELECT totp_secret FROM accounts WHERE id = $1) WHERE id = $2",
+            )
+            .bind(&id)
+            .bind(&second)
+            .execute(store.pool())
+            .await?;
+            assert!(matches!(store.totp_secret(&second).await, Err(StoreError::Sealed(SealError::Tampered))));
             Ok(())
         })
         .await;

@@ -1,7 +1,8 @@
 //! Account management for the system admin (三员分立: they manage accounts and read no materials): list, create,
 //! reset a password, disable or enable, change role or organization. Every change is a permission change and goes to
 //! the audit log; nobody else may open these pages. Unlocking, the second factor, forced password changes and ending
-//! sessions belong to the security administrator (security.rs).
+//! sessions belong to the security administrator (security.rs). The three administrators' own accounts are out of
+//! the system admin's reach: they are managed on the server with `mingjing admin`.
 
 use std::collections::HashMap;
 
@@ -27,8 +28,14 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts/{id}/enable", post(enable))
 }
 
-const ROLES: [Role; 6] =
+/// The roles the system admin grants; the administrators' roles are granted on the server only.
+const ROLES: [Role; 3] = [Role::SuperiorAdmin, Role::Secretary, Role::Member];
+/// Every role, for the list's filter.
+const ALL_ROLES: [Role; 6] =
     [Role::SuperiorAdmin, Role::Secretary, Role::Member, Role::Auditor, Role::SystemAdmin, Role::SecurityAdmin];
+
+/// Why an administrator's account is not managed here.
+const ADMINISTRATORS_ON_CONSOLE: &str = "系统、安全、审计管理员（三员）的账号不能在网页上创建、修改、重置密码或停用，请在服务器上用 mingjing admin 命令办理。";
 
 /// Refuses everyone but the system admin, with 403 and an audit entry.
 async fn require_system_admin(state: &AppState, user: &CurrentUser) -> Result<(), AppError> {
@@ -63,8 +70,24 @@ fn org_in_subtree<'a>(orgs: &'a [Org], id: &str) -> Result<&'a Org, AppError> {
     orgs.iter().find(|o| o.id == id).ok_or_else(|| AppError::BadRequest("请选择所属组织".into()))
 }
 
+/// A role the system admin may grant.
 fn role_of(code: &str) -> Result<Role, AppError> {
-    Role::from_code(code).ok_or_else(|| AppError::BadRequest("请选择角色".into()))
+    match Role::from_code(code) {
+        Some(role) if role.is_administrator() => Err(AppError::BadRequest(ADMINISTRATORS_ON_CONSOLE.into())),
+        Some(role) => Ok(role),
+        None => Err(AppError::BadRequest("请选择角色".into())),
+    }
+}
+
+/// The account `id` if the system admin may change it: in scope, and not one of the three administrators.
+async fn manageable(state: &AppState, user: &CurrentUser, id: &str) -> Result<Account, AppError> {
+    let (account, _) = account_in_scope(state, user, id).await?;
+    if account.role.is_administrator() {
+        let target = format!("account:{}", account.id);
+        user.audit(state, "access_denied", Some(&target), "denied", "三员账号只能在服务器上管理").await?;
+        return Err(AppError::BadRequest(ADMINISTRATORS_ON_CONSOLE.into()));
+    }
+    Ok(account)
 }
 
 struct AccountRow {
@@ -81,7 +104,9 @@ struct AccountRow {
 struct ListPage {
     rows: Vec<AccountRow>,
     orgs: Vec<(String, String)>,
+    /// The roles a new account may get.
     roles: Vec<(&'static str, &'static str)>,
+    filter_roles: Vec<(&'static str, &'static str)>,
     filter_org: String,
     filter_role: String,
     search: String,
@@ -150,6 +175,7 @@ async fn list_view(
         rows,
         orgs: orgs.iter().map(|o| (o.id.clone(), o.name.clone())).collect(),
         roles: ROLES.iter().map(|r| (r.code(), r.label())).collect(),
+        filter_roles: ALL_ROLES.iter().map(|r| (r.code(), r.label())).collect(),
         filter_role: role.map(Role::code).unwrap_or_default().to_owned(),
         pages: Pages::new(page, total, PAGE_SIZE, &[("org", &query.org), ("role", &query.role), ("q", search)]),
         search: search.to_owned(),
@@ -300,6 +326,8 @@ struct AccountPage {
     /// Members of the account's organization, to link a member account to its roster entry (names only).
     members: Vec<(String, String)>,
     csrf: String,
+    /// One of the three administrators: shown, not changed here.
+    administrator: bool,
 }
 
 async fn account_page(
@@ -318,6 +346,7 @@ async fn account_page(
         roles: ROLES.iter().map(|r| (r.code(), r.label())).collect(),
         members: members.into_iter().map(|m| (m.id, m.name)).collect(),
         csrf: user.csrf.as_str().to_owned(),
+        administrator: account.role.is_administrator(),
         account,
     };
     render(&htmx, "账号", Some(&user.view()), &page)
@@ -342,7 +371,7 @@ async fn change(
     Form(form): Form<ChangeForm>,
 ) -> Result<Response, AppError> {
     require_csrf(&user, &form.csrf)?;
-    let (account, _) = account_in_scope(&state, &user, &id).await?;
+    let account = manageable(&state, &user, &id).await?;
     let display_name = check_display_name(&form.display_name)?;
     let phone = optional(&form.phone);
     check_phone(phone)?;
@@ -385,7 +414,7 @@ async fn reset_password(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     require_csrf(&user, &form.csrf)?;
-    let (account, _) = account_in_scope(&state, &user, &id).await?;
+    let account = manageable(&state, &user, &id).await?;
     let password = initial_password()?;
     let hash = state.passwords.hash(password.clone()).await?;
     state.store.set_password(&account.id, &hash, true, state.clock.now_ms()).await?;
@@ -412,7 +441,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<Response, AppError> {
     require_csrf(user, csrf)?;
-    let (account, _) = account_in_scope(state, user, id).await?;
+    let account = manageable(state, user, id).await?;
     if account.id == user.account.id {
         return Err(AppError::BadRequest("不能停用自己的账号".into()));
     }

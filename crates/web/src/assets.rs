@@ -73,6 +73,47 @@ mod tests {
         assert!(url("secrets.toml").is_none());
     }
 
+    /// A rule left open (a brace lost in a merge) silently nests every later rule inside it, which old browsers
+    /// drop and new ones apply to nothing: every block must close, and only at-rules (`@media`) may hold rules.
+    #[test]
+    fn the_stylesheet_closes_every_block() {
+        let css = ASSETS.iter().find(|a| a.name == "app.css").map(|a| String::from_utf8_lossy(a.bytes)).unwrap();
+        let mut open: Vec<(bool, usize)> = Vec::new();
+        let (mut prelude, mut line, mut rest) = (String::new(), 1, css.as_ref());
+        while let Some(c) = rest.chars().next() {
+            if let Some(after) = rest.strip_prefix("/*") {
+                let end = after.find("*/").expect("a closed comment") + 2;
+                line += after[..end].matches('\n').count();
+                rest = &after[end..];
+                continue;
+            }
+            match c {
+                '{' => {
+                    let at_rule = prelude.trim_start().starts_with('@');
+                    assert!(
+                        open.last().is_none_or(|(outer_at_rule, _)| *outer_at_rule),
+                        "line {line}: a rule inside the rule opened on line {}",
+                        open.last().map_or(0, |(_, l)| *l)
+                    );
+                    open.push((at_rule, line));
+                    prelude.clear();
+                }
+                '}' => {
+                    assert!(open.pop().is_some(), "line {line}: a brace closes nothing");
+                    prelude.clear();
+                }
+                ';' => prelude.clear(),
+                '\n' => {
+                    line += 1;
+                    prelude.push(c);
+                }
+                _ => prelude.push(c),
+            }
+            rest = &rest[c.len_utf8()..];
+        }
+        assert!(open.is_empty(), "blocks left open, opened on lines {open:?}");
+    }
+
     /// Chromium 78 and iOS Safari 13.0–13.3 reject the whole script on `?.` or `??`, so an htmx upgrade that
     /// brings them in must fail here rather than on a member's phone.
     #[test]

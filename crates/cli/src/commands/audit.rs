@@ -31,17 +31,10 @@ pub struct VerifyArgs {
 }
 
 pub fn run(command: &Command) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("错误：无法启动运行时：{e}");
-            return ExitCode::from(2);
-        }
-    };
-    let outcome = match command {
+    let outcome = super::runtime().and_then(|runtime| match command {
         Command::Verify(args) => runtime.block_on(verify(args)),
         Command::Prune(args) => runtime.block_on(prune(args)),
-    };
+    });
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
@@ -53,9 +46,7 @@ pub fn run(command: &Command) -> ExitCode {
 }
 
 async fn verify(args: &VerifyArgs) -> Result<bool, String> {
-    let flags = ConfigLayer { database_url: args.db.as_deref().map(DatabaseUrl::new), ..ConfigLayer::default() };
-    let url = Config::load(args.config.as_deref(), &flags).map_err(|e| e.to_string())?.config.database_url;
-    let store = Store::connect(url.expose_secret()).await.map_err(|e| format!("无法打开数据库 {url}：{e}"))?;
+    let store = super::connect(args.db.as_deref(), args.config.as_deref()).await?;
     let report = store.verify_audit().await;
     store.close().await;
     let report = report.map_err(|e| format!("读取审计日志失败：{e}"))?;

@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use mingjing_storage::Store;
+
+use super::{database_url, finish, runtime};
 use mingjing_storage::backup::{BackupInfo, check_backup, restore_sqlite, sqlite_path};
-use mingjing_web::{Clock, Config, ConfigLayer, DatabaseUrl, SystemClock};
+use mingjing_web::{Clock, SystemClock};
 
 #[derive(Debug, clap::Args)]
 pub struct BackupArgs {
@@ -44,25 +46,6 @@ pub fn backup(args: &BackupArgs) -> ExitCode {
 
 pub fn restore(args: &RestoreArgs) -> ExitCode {
     finish(runtime().and_then(|rt| rt.block_on(run_restore(args))))
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("无法启动运行时：{e}"))
-}
-
-fn finish(outcome: Result<(), String>) -> ExitCode {
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("错误：{message}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn database_url(db: Option<&str>, config: Option<&Path>) -> Result<DatabaseUrl, String> {
-    let flags = ConfigLayer { database_url: db.map(DatabaseUrl::new), ..ConfigLayer::default() };
-    Ok(Config::load(config, &flags).map_err(|e| e.to_string())?.config.database_url)
 }
 
 async fn run_backup(args: &BackupArgs) -> Result<(), String> {

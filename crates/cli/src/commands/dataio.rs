@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mingjing_storage::Store;
+use super::{connect, finish, runtime};
 use mingjing_storage::export::ExportSummary;
-use mingjing_web::{Clock, Config, ConfigLayer, DatabaseUrl, SystemClock};
+use mingjing_web::{Clock, SystemClock};
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -41,26 +41,6 @@ pub fn export(args: &ExportArgs) -> ExitCode {
 
 pub fn import(args: &ImportArgs) -> ExitCode {
     finish(runtime().and_then(|rt| rt.block_on(run_import(args))))
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("无法启动运行时：{e}"))
-}
-
-fn finish(outcome: Result<(), String>) -> ExitCode {
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("错误：{message}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-async fn connect(db: Option<&str>, config: Option<&std::path::Path>) -> Result<Store, String> {
-    let flags = ConfigLayer { database_url: db.map(DatabaseUrl::new), ..ConfigLayer::default() };
-    let url = Config::load(config, &flags).map_err(|e| e.to_string())?.config.database_url;
-    Store::connect(url.expose_secret()).await.map_err(|e| format!("无法打开数据库 {url}：{e}"))
 }
 
 async fn run_export(args: &ExportArgs) -> Result<(), String> {

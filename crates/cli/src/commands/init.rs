@@ -6,8 +6,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mingjing_storage::{NewAccount, OrgKind, Role, Store};
-use mingjing_web::{Clock, Config, ConfigLayer, DatabaseUrl, SystemClock};
+use mingjing_storage::{OrgKind, Role, Store};
+use mingjing_web::{Clock, SystemClock};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,20 +30,7 @@ const ADMINS: [(&str, &str, Role); 3] = [
 ];
 
 pub fn run(args: &Args) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("错误：无法启动运行时：{e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(init(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("错误：{message}");
-            ExitCode::from(2)
-        }
-    }
+    super::block_on(init(args))
 }
 
 async fn init(args: &Args) -> Result<(), String> {
@@ -51,9 +38,7 @@ async fn init(args: &Args) -> Result<(), String> {
     if county.is_empty() || county.chars().count() > 50 {
         return Err("请用 --county 给出本级党组织的名称（最多 50 个字）".into());
     }
-    let flags = ConfigLayer { database_url: args.db.as_deref().map(DatabaseUrl::new), ..ConfigLayer::default() };
-    let url = Config::load(args.config.as_deref(), &flags).map_err(|e| e.to_string())?.config.database_url;
-    let store = Store::connect(url.expose_secret()).await.map_err(|e| format!("无法打开数据库 {url}：{e}"))?;
+    let store = super::connect(args.db.as_deref(), args.config.as_deref()).await?;
     let outcome = create(&store, county).await;
     store.close().await;
     let passwords = outcome?;
@@ -75,25 +60,7 @@ async fn create(store: &Store, county: &str) -> Result<Vec<String>, String> {
     let root = store.create_org(None, county, OrgKind::County, now).await.map_err(db_error)?;
     let mut passwords = Vec::new();
     for (login, name, role) in ADMINS {
-        let password = mingjing_web::accounts::initial_password().map_err(|e| e.to_string())?;
-        let hash = tokio::task::spawn_blocking({
-            let password = password.clone();
-            move || mingjing_web::hash_password(&password)
-        })
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-        let new = NewAccount {
-            login,
-            phone: None,
-            display_name: name,
-            role,
-            org_id: &root.id,
-            member_id: None,
-            password_hash: &hash,
-            must_change_password: true,
-        };
-        store.create_account(&new, now).await.map_err(db_error)?;
+        let (_, password) = super::admin::add_administrator(store, &root.id, (login, name, role), now).await?;
         passwords.push(password);
     }
     Ok(passwords)

@@ -47,20 +47,9 @@ pub struct ReencryptArgs {
 }
 
 pub fn run(command: &Command) -> ExitCode {
-    let outcome = match command {
-        Command::Generate(args) => generate(args),
-        Command::Reencrypt(args) => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("无法启动运行时：{e}"))
-            .and_then(|rt| rt.block_on(reencrypt(args))),
-    };
-    match outcome {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("错误：{message}");
-            ExitCode::from(2)
-        }
+    match command {
+        Command::Generate(args) => super::finish(generate(args)),
+        Command::Reencrypt(args) => super::block_on(reencrypt(args)),
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand, and the file reading they share.
 
+pub mod admin;
 pub mod audit;
 pub mod backup;
 pub mod corpus;
@@ -13,8 +14,44 @@ pub mod serve;
 
 use std::io::{self, Read};
 use std::path::Path;
+use std::process::ExitCode;
 
 use mingjing_review::input;
+use mingjing_storage::Store;
+use mingjing_web::{Config, ConfigLayer, DatabaseUrl};
+
+/// The runtime a database command runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| format!("无法启动运行时：{e}"))
+}
+
+/// A command's exit: 0, or 2 with its message in Chinese.
+pub fn finish(outcome: Result<(), String>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("错误：{message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs a command's body on a fresh runtime and exits as [`finish`] says.
+pub fn block_on(body: impl Future<Output = Result<(), String>>) -> ExitCode {
+    finish(runtime().and_then(|rt| rt.block_on(body)))
+}
+
+/// The database a command names with `--db`, else the configuration's (file, environment, default).
+pub fn database_url(db: Option<&str>, config: Option<&Path>) -> Result<DatabaseUrl, String> {
+    let flags = ConfigLayer { database_url: db.map(DatabaseUrl::new), ..ConfigLayer::default() };
+    Ok(Config::load(config, &flags).map_err(|e| e.to_string())?.config.database_url)
+}
+
+/// Opens the database a command names.
+pub async fn connect(db: Option<&str>, config: Option<&Path>) -> Result<Store, String> {
+    let url = database_url(db, config)?;
+    Store::connect(url.expose_secret()).await.map_err(|e| format!("无法打开数据库 {url}：{e}"))
+}
 
 /// Reads at most a little more than the engine accepts, so a huge file is refused
 /// without being loaded whole.

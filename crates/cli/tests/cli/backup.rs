@@ -157,3 +157,72 @@ fn audit_prune_deletes_past_retention_and_verify_still_passes() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_three_administrators_are_managed_on_the_console_and_each_step_is_audited() {
+    let dir = temp_dir("admin");
+    let db = format!("sqlite://{}", dir.join("county.db").display());
+    let early =
+        mingjing(&["admin", "create", "--role", "auditor", "--login", "shenji2", "--name", "审计二", "--db", &db]);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(stderr(&early).contains("mingjing init"), "{}", stderr(&early));
+    assert!(mingjing(&["init", "--county", "青山县委", "--db", &db]).status.success());
+
+    let made = mingjing(&[
+        "admin",
+        "create",
+        "--role",
+        "security_admin",
+        "--login",
+        "anquan2",
+        "--name",
+        "张安全",
+        "--db",
+        &db,
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let password = last_line(&stderr(&made));
+    assert!(stderr(&made).contains("安全管理员") && stderr(&made).contains("青山县委"), "{}", stderr(&made));
+    for (args, says) in [
+        (vec!["create", "--role", "secretary", "--login", "shuji9", "--name", "书记"], "不是三员之一"),
+        (vec!["create", "--role", "auditor", "--login", "anquan2", "--name", "重名"], "已被使用"),
+        (vec!["create", "--role", "auditor", "--login", "有 空格", "--name", "坏名"], "账号名应为"),
+        (vec!["reset-password", "nobody"], "没有账号"),
+    ] {
+        let mut full = vec!["admin"];
+        full.extend(args);
+        full.extend(["--db", &db]);
+        let refused = mingjing(&full);
+        assert_eq!(refused.status.code(), Some(2), "{full:?}");
+        assert!(stderr(&refused).contains(says), "{full:?}: {}", stderr(&refused));
+    }
+    let reset = mingjing(&["admin", "reset-password", "sysadmin", "--db", &db]);
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let fresh = last_line(&stderr(&reset));
+    assert!(mingjing(&["admin", "disable", "auditor", "--db", &db]).status.success());
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = mingjing_storage::Store::connect(&db).await.unwrap();
+        let security = store.account_by_login("anquan2").await.unwrap().expect("created");
+        assert_eq!(security.role, mingjing_storage::Role::SecurityAdmin);
+        assert!(security.must_change_password);
+        assert!(mingjing_web::verify_password(&security.password_hash, &password).unwrap(), "the printed one works");
+        let admin = store.account_by_login("sysadmin").await.unwrap().expect("there");
+        assert!(mingjing_web::verify_password(&admin.password_hash, &fresh).unwrap() && admin.must_change_password);
+        assert!(store.account_by_login("auditor").await.unwrap().expect("there").disabled);
+        assert!(store.account_by_login("shuji9").await.unwrap().is_none());
+        let created = store.audit_entries(Some("account.create"), 10).await.unwrap();
+        assert_eq!(created.len(), 1);
+        assert!(created[0].detail.contains("服务器控制台") && created[0].account_id.is_none(), "{created:?}");
+        assert_eq!(store.audit_entries(Some("account.disable"), 10).await.unwrap().len(), 1);
+        store.close().await;
+    });
+    assert!(mingjing(&["admin", "enable", "auditor", "--db", &db]).status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The initial password `mingjing admin` prints on its own last line.
+fn last_line(printed: &str) -> String {
+    printed.lines().last().unwrap_or_default().trim().to_owned()
+}

@@ -85,7 +85,7 @@ async fn two_server_processes_over_one_postgresql_are_one_system() {
 
 /// The real clock: the servers run on it, and a password set at 0 would be decades old.
 #[allow(clippy::disallowed_methods)]
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
 }

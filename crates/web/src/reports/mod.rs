@@ -4,6 +4,7 @@
 //! version. Members and other branches are refused with an audited 404.
 
 pub mod compose;
+mod export;
 
 use askama::Template;
 use axum::Form;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/campaigns/{campaign_id}/reports", get(index))
         .route("/campaigns/{campaign_id}/orgs/{org_id}/report", get(show).post(write))
         .route("/campaigns/{campaign_id}/orgs/{org_id}/report/decision", post(decide))
+        .route("/campaigns/{campaign_id}/orgs/{org_id}/report.docx", get(export::report_docx))
 }
 
 /// The address of a branch's report.

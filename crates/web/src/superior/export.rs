@@ -8,31 +8,26 @@ use super::copies::bucket_label;
 use super::progress::percent;
 use super::{OrgLine, Overview};
 
-/// The progress sheet's columns and widths; the rectification column only when the ledger exists.
-fn progress_columns(ledger: bool) -> Vec<(&'static str, f64)> {
-    let mut columns = vec![
-        ("党组织", 30.0),
-        ("支部数", 8.0),
-        ("党员", 8.0),
-        ("材料已提交", 11.0),
-        ("材料已通过", 11.0),
-        ("学习研讨（次）", 14.0),
-        ("谈心谈话已谈（对）", 18.0),
-        ("谈心谈话应谈（对）", 18.0),
-        ("收到意见（条）", 14.0),
-        ("已召开组织生活会", 16.0),
-        ("会议记录已锁定", 15.0),
-        ("民主测评已结束", 15.0),
-        ("报告已上报", 11.0),
-        ("报告已确认", 11.0),
-    ];
-    if ledger {
-        columns.push(("整改已验收", 11.0));
-        columns.push(("整改事项", 10.0));
-    }
-    columns.push(("逾期", 40.0));
-    columns
-}
+/// The progress sheet's columns and widths.
+const PROGRESS_COLUMNS: [(&str, f64); 17] = [
+    ("党组织", 30.0),
+    ("支部数", 8.0),
+    ("党员", 8.0),
+    ("材料已提交", 11.0),
+    ("材料已通过", 11.0),
+    ("学习研讨（次）", 14.0),
+    ("谈心谈话已谈（对）", 18.0),
+    ("谈心谈话应谈（对）", 18.0),
+    ("收到意见（条）", 14.0),
+    ("已召开组织生活会", 16.0),
+    ("会议记录已锁定", 15.0),
+    ("民主测评已结束", 15.0),
+    ("报告已上报", 11.0),
+    ("报告已确认", 11.0),
+    ("整改已验收", 11.0),
+    ("整改事项", 10.0),
+    ("逾期", 40.0),
+];
 
 /// The steps a line is late with: for a branch their names, for a sum each with how many branches.
 pub fn overdue_text(line: &OrgLine) -> String {
@@ -68,13 +63,12 @@ pub fn workbook(view: &Overview) -> Result<Vec<u8>, XlsxError> {
 
     let sheet = book.add_worksheet();
     sheet.set_name("进度")?;
-    let columns = progress_columns(view.ledger);
-    header(sheet, &columns, &bold)?;
+    header(sheet, &PROGRESS_COLUMNS, &bold)?;
     for (row, line) in (1u32..).zip(&view.lines) {
         let c = &line.counts;
         let name = format!("{}{}", "　".repeat(line.depth.min(4)), line.org.name);
         sheet.write_string(row, 0, name)?;
-        let mut numbers = vec![
+        let numbers = [
             c.branches,
             c.members,
             c.materials_submitted,
@@ -88,11 +82,9 @@ pub fn workbook(view: &Overview) -> Result<Vec<u8>, XlsxError> {
             c.appraisals_closed,
             c.reports_submitted,
             c.reports_acknowledged,
+            c.rectification.0,
+            c.rectification.1,
         ];
-        if view.ledger {
-            let (done, all) = c.rectification.unwrap_or_default();
-            numbers.extend([done, all]);
-        }
         for (col, n) in (1u16..).zip(&numbers) {
             sheet.write_number(row, col, *n as f64)?;
         }

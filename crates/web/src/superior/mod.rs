@@ -77,8 +77,6 @@ pub struct Overview {
     pub reviewed: usize,
     pub sources: Vec<SourceLine>,
     pub pairs: Vec<PairLine>,
-    /// Whether the rectification ledger exists to count.
-    pub ledger: bool,
 }
 
 /// Gathers the view of `campaign` under `root`: a fixed number of grouped queries whatever the size of the subtree.
@@ -129,7 +127,7 @@ pub async fn gather(state: &AppState, campaign: &Campaign, root: &Org) -> Result
             entry.reports_acknowledged = i64::from(status == ReportStatus::Acknowledged);
         }
     }
-    let ledger = rectification(state, c, path, &branch_of, &mut counts).await?;
+    rectification(state, c, path, &branch_of, &mut counts).await?;
     let deadlines = step_deadlines(campaign, state.clock.now_ms());
     let due: Vec<(Step, i64)> = Definition::from_toml(&campaign.definition)
         .map(|d| d.step_deadlines().into_iter().map(|(s, date)| (s, days_from_civil(date))).collect())
@@ -165,7 +163,6 @@ pub async fn gather(state: &AppState, campaign: &Campaign, root: &Org) -> Result
         reviewed,
         sources,
         pairs,
-        ledger,
     })
 }
 
@@ -197,25 +194,22 @@ async fn talk_coverage(
     Ok(())
 }
 
-/// Rectification completion per branch from the ledger: items verified (已验收) of all items raised in the campaign.
-/// Returns whether the column is shown.
+/// Rectification completion per branch from its ledger: items verified (已验收) of all the ledger lists, those
+/// carried over from last year included, since they are still this year's to finish.
 async fn rectification(
     state: &AppState,
     campaign_id: &str,
     path: &str,
     branch_of: &HashMap<String, String>,
     counts: &mut HashMap<String, Counts>,
-) -> Result<bool, AppError> {
-    for entry in counts.values_mut() {
-        entry.rectification = Some((0, 0));
-    }
+) -> Result<(), AppError> {
     for (org_id, (verified, all)) in state.store.rectification_counts_under(campaign_id, path).await? {
         if let Some(entry) = branch_of.get(&org_id).and_then(|b| counts.get_mut(b)) {
-            let (v, a) = entry.rectification.unwrap_or_default();
-            entry.rectification = Some((v + verified, a + all));
+            entry.rectification.0 += verified;
+            entry.rectification.1 += all;
         }
     }
-    Ok(true)
+    Ok(())
 }
 
 /// The campaign's deadlines, each with whether its day has passed.

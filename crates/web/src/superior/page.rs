@@ -76,33 +76,27 @@ struct OverviewPage {
     reviewed: usize,
     sources: Vec<(String, usize, usize)>,
     pairs: Vec<(String, String, String, String, String)>,
-    ledger: bool,
 }
 
-fn headers(ledger: bool) -> Vec<&'static str> {
-    let mut h = vec![
-        "支部数",
-        "党员",
-        "材料已提交",
-        "材料已通过",
-        "学习研讨（次）",
-        "谈心谈话（已谈/应谈）",
-        "收到意见（条）",
-        "已召开组织生活会",
-        "会议记录已锁定",
-        "民主测评已结束",
-        "报告已上报",
-        "报告已确认",
-    ];
-    if ledger {
-        h.push("整改已验收");
-    }
-    h
-}
+const HEADERS: [&str; 13] = [
+    "支部数",
+    "党员",
+    "材料已提交",
+    "材料已通过",
+    "学习研讨（次）",
+    "谈心谈话（已谈/应谈）",
+    "收到意见（条）",
+    "已召开组织生活会",
+    "会议记录已锁定",
+    "民主测评已结束",
+    "报告已上报",
+    "报告已确认",
+    "整改已验收",
+];
 
-fn cells(c: &Counts, ledger: bool) -> Vec<String> {
+fn cells(c: &Counts) -> Vec<String> {
     let of = |n: i64, all: i64| format!("{n}/{all}");
-    let mut cells = vec![
+    vec![
         c.branches.to_string(),
         c.members.to_string(),
         of(c.materials_submitted, c.members),
@@ -115,12 +109,8 @@ fn cells(c: &Counts, ledger: bool) -> Vec<String> {
         of(c.appraisals_closed, c.branches),
         of(c.reports_submitted, c.branches),
         of(c.reports_acknowledged, c.branches),
-    ];
-    if ledger {
-        let (done, all) = c.rectification.unwrap_or_default();
-        cells.push(format!("{done}/{all}"));
-    }
-    cells
+        of(c.rectification.0, c.rectification.1),
+    ]
 }
 
 fn branch_steps(view: &Overview) -> Vec<StepView> {
@@ -199,7 +189,7 @@ pub async fn overview(
             name: line.org.name.clone(),
             depth: line.depth.min(4),
             url: (line.org.id != root.id).then(|| link(&line.org.id)),
-            cells: cells(&line.counts, view.ledger),
+            cells: cells(&line.counts),
             overdue: overdue_text(line),
             links: if line.org.kind == OrgKind::Branch {
                 vec![
@@ -261,8 +251,8 @@ pub async fn overview(
             Some(org) if *org != top.id && !org.is_empty() => format!("{base}.xlsx?org={org}"),
             _ => format!("{base}.xlsx"),
         },
-        headers: headers(view.ledger),
-        total: cells(&view.total, view.ledger),
+        headers: HEADERS.to_vec(),
+        total: cells(&view.total),
         total_overdue: overdue_text(&total_line),
         rows,
         branches,
@@ -278,7 +268,6 @@ pub async fn overview(
             .iter()
             .map(|p| (p.a.clone(), p.a_url.clone(), p.b.clone(), p.b_url.clone(), format!("{:.0}%", p.share * 100.0)))
             .collect(),
-        ledger: view.ledger,
     };
     render(&htmx, "工作进度", Some(&user.view()), &page)
 }

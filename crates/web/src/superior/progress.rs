@@ -24,8 +24,8 @@ pub struct Counts {
     /// Branches whose report is with the superior or acknowledged, and acknowledged.
     pub reports_submitted: i64,
     pub reports_acknowledged: i64,
-    /// Rectification items verified done (已验收) and all items; None where the ledger does not exist.
-    pub rectification: Option<(i64, i64)>,
+    /// The ledger's items verified done (已验收), and all its items.
+    pub rectification: (i64, i64),
     /// Per step in [`Step::ALL`] order: branches that finished it.
     pub steps_done: [i64; 5],
     /// Per step: branches past its deadline without finishing it.
@@ -48,10 +48,8 @@ impl Counts {
         self.appraisals_closed += other.appraisals_closed;
         self.reports_submitted += other.reports_submitted;
         self.reports_acknowledged += other.reports_acknowledged;
-        self.rectification = match (self.rectification, other.rectification) {
-            (Some((a, b)), Some((c, d))) => Some((a + c, b + d)),
-            (one, None) | (None, one) => one,
-        };
+        self.rectification.0 += other.rectification.0;
+        self.rectification.1 += other.rectification.1;
         for (mine, theirs) in self.steps_done.iter_mut().zip(other.steps_done) {
             *mine += theirs;
         }
@@ -117,20 +115,17 @@ mod tests {
     }
 
     #[test]
-    fn sums_add_every_column_and_keep_a_missing_ledger_missing() {
+    fn sums_add_every_column() {
         let mut total = Counts::default();
-        let mut a = Counts { talk_pairs_done: 2, rectification: Some((1, 4)), ..branch() };
+        let mut a = Counts { talk_pairs_done: 2, rectification: (1, 4), ..branch() };
         a.judge(&[], 0);
         let mut b = Counts { opinions: 5, ..branch() };
         b.judge(&[(Step::Talks, 0)], 1);
         total.add(&a);
         total.add(&b);
         assert_eq!((total.branches, total.members, total.opinions, total.talk_pairs_required), (2, 6, 5, 4));
-        assert_eq!(total.rectification, Some((1, 4)));
+        assert_eq!(total.rectification, (1, 4));
         assert_eq!((total.steps_done[0], total.steps_overdue[0]), (1, 1));
-        let mut none = Counts::default();
-        none.add(&b);
-        assert_eq!(none.rectification, None);
         assert_eq!(percent(1, 3), "33%");
         assert_eq!(percent(0, 0), "—");
     }

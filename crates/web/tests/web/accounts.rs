@@ -2,6 +2,7 @@
 //! disable, enable, change role; each audited (ending sessions is the security admin's, tests/web/security.rs). Nobody else reaches it, and the system admin still
 //! reaches no material (三员分立).
 
+use mingjing_storage::Role;
 use reqwest::StatusCode;
 
 use crate::helpers::{App, Browser, PASSWORD, each_backend, location};
@@ -197,6 +198,70 @@ async fn a_long_account_list_is_searched_and_paged() {
         let (status, odd) = admin.page("/accounts?page=abc&q=%25_").await;
         assert_eq!(status, StatusCode::OK, "a page number that is not one shows the first page");
         assert!(odd.contains("共 0 个账号"), "LIKE's wildcards are searched for literally");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_system_admin_can_neither_grant_nor_touch_the_three_administrators() {
+    each_backend(|app: App| async move {
+        let f = &app.fixture;
+        let admin = app.signed_in("xitong").await;
+        let (_, list) = admin.page("/accounts").await;
+        let form = &list[list.find("<select id=\"role\"").expect("the create form's roles")..];
+        let form = &form[..form.find("</select>").expect("its end")];
+        assert!(form.contains("secretary") && !form.contains("security_admin") && !form.contains("auditor"), "{form}");
+        let token = admin.token("/accounts").await;
+
+        // A forged form asking for an administrator's role: refused, nothing created.
+        for role in ["security_admin", "auditor", "system_admin"] {
+            let created = admin
+                .post(
+                    "/accounts",
+                    &[
+                        ("csrf", &token),
+                        ("login", "jianquan"),
+                        ("display_name", "假安全"),
+                        ("role", role),
+                        ("org", &f.county.id),
+                    ],
+                )
+                .await;
+            assert_eq!(created.status(), StatusCode::BAD_REQUEST, "{role}");
+            assert!(created.text().await.expect("body").contains("mingjing admin"));
+        }
+        assert!(app.store.account_by_login("jianquan").await.expect("query").is_none());
+
+        // Nor can a secretary be made one.
+        let secretary = format!("/accounts/{}", f.secretary_a.id);
+        let promoted = admin
+            .post(
+                &secretary,
+                &[("csrf", &token), ("display_name", "陈书记"), ("role", "auditor"), ("org", &f.branch_a.id)],
+            )
+            .await;
+        assert_eq!(promoted.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(app.store.account(&f.secretary_a.id).await.expect("read").role, Role::Secretary);
+
+        // The security admin's account is shown without forms; a forged reset, change or disable is refused.
+        let security = format!("/accounts/{}", f.security_admin.id);
+        let (status, html) = admin.page(&security).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("三员分立") && !html.contains("/password\"") && !html.contains("停用账号"), "{html}");
+        let before = app.store.account(&f.security_admin.id).await.expect("read");
+        let reset = admin.post(&format!("{security}/password"), &[("csrf", &token)]).await;
+        assert_eq!(reset.status(), StatusCode::BAD_REQUEST);
+        let disabled = admin.post(&format!("{security}/disable"), &[("csrf", &token)]).await;
+        assert_eq!(disabled.status(), StatusCode::BAD_REQUEST);
+        let demoted = admin
+            .post(&security, &[("csrf", &token), ("display_name", "郑安全"), ("role", "member"), ("org", &f.county.id)])
+            .await;
+        assert_eq!(demoted.status(), StatusCode::BAD_REQUEST);
+        let after = app.store.account(&f.security_admin.id).await.expect("read");
+        assert_eq!(after, before, "nothing changed");
+        assert_eq!(Browser::new(&app.base).login("anquan", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+        let refused = app.audit("access_denied").await;
+        assert!(refused.iter().filter(|e| e.detail.contains("三员")).count() >= 3, "{refused:?}");
     })
     .await;
 }

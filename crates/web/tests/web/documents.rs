@@ -260,3 +260,53 @@ async fn the_appraisal_results_open_once_the_ballot_is_closed() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_branch_report_opens_as_a_document_for_its_secretary_and_once_submitted_for_the_superior() {
+    each_backend(|app: App| async move {
+        seed(&app).await;
+        let f = &app.fixture;
+        let report = format!("/campaigns/{}/orgs/{}/report", f.campaign.id, f.branch_a.id);
+        let docx = format!("{report}.docx");
+        let secretary = app.signed_in("shuji_a").await;
+        let (_, page) = secretary.page(&report).await;
+        assert!(page.contains(&format!("href=\"{docx}\"")), "the link: {page}");
+
+        // Nothing saved yet: the secretary gets the draft composed from the data, marked as a draft.
+        let (status, kind, disposition, body) = bytes(secretary.get(&docx).await).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        assert!(kind.contains("wordprocessingml") && disposition.contains("filename=\"report.docx\""));
+        let text = convert(&body, "report.docx").compact_text();
+        for needle in ["县政务服务中心党支部关于", "（草稿，尚未上报）", "一、会前准备", "实到1人", "李红（在市里参加培训）"]
+        {
+            assert!(text.contains(needle), "{needle} not in the report: {text}");
+        }
+
+        // The superior gets nothing before the branch submits, then exactly what was submitted.
+        let superior = app.signed_in("gongwei").await;
+        let (status, html) = superior.page(&docx).await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(html.contains("支部还没有上报情况报告"), "{html}");
+        let submitted = "县政务服务中心党支部关于组织生活会情况的报告\n\n会议于1月15日召开，应到2人。\n\n县政务服务中心党支部\n2026-01-20";
+        app.store
+            .submit_report(&f.campaign.id, &f.branch_a.id, 0, "docx-1", submitted, &f.secretary_a.id, START_MS)
+            .await
+            .expect("submitted");
+        let (status, _, _, body) = bytes(superior.get(&docx).await).await;
+        assert_eq!(status, StatusCode::OK);
+        let pdf = convert(&body, "report.docx");
+        let text = pdf.compact_text();
+        for needle in ["关于组织生活会情况的报告", "（已上报，待上级党组织确认）", "应到2人", "2026年1月20日"] {
+            assert!(text.contains(needle), "{needle} not in the report: {text}");
+        }
+        assert_eq!(pdf.pages, 1);
+
+        // A member of the branch, or of another, gets the same 404 as a wrong id.
+        let member = app.signed_in("wangjianguo").await;
+        assert_eq!(member.get(&docx).await.status(), StatusCode::NOT_FOUND);
+        let other = app.signed_in("lixiuying").await;
+        assert_eq!(other.get(&docx).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(app.audit("report.export").await.len(), 2);
+    })
+    .await;
+}

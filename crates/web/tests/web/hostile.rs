@@ -217,14 +217,16 @@ async fn script_in_names_and_titles_is_shown_as_text_everywhere() {
             (&secretary, format!("/campaigns/{campaign}/orgs/{branch_a}/study/new"), true),
             (&secretary, format!("/campaigns/{campaign}/orgs/{branch_a}/meeting"), true),
             (&secretary, format!("/campaigns/{campaign}/orgs/{branch_a}/appraisal"), false),
-            (&secretary, "/campaigns".to_owned(), false),
+            (&superior, "/campaigns".to_owned(), false),
         ];
         for (browser, path, shows_name) in pages {
             let (status, html) = browser.page(&path).await;
             assert!(status.is_success(), "{path}: {status}");
             assert_escaped(&path, &html);
             if shows_name {
-                assert!(html.contains("&lt;script&gt;alert"), "{path} should show the name as text");
+                // askama writes `<` as `&#60;`; our own SVG and document code as `&lt;`.
+                let escaped = ["&lt;script&gt;alert", "&#60;script&#62;alert"];
+                assert!(escaped.iter().any(|e| html.contains(e)), "{path} should show the name as text: {html}");
             }
         }
     })
