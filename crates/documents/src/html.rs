@@ -46,7 +46,8 @@ pub(crate) fn render(doc: &OfficialDocument) -> String {
     out
 }
 
-fn escape(text: &str) -> String {
+/// Text safe inside HTML or SVG elements and attributes.
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

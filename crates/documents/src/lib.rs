@@ -11,6 +11,7 @@ mod xlsx;
 pub mod testing;
 
 pub use docx::layout;
+pub use html::escape as escape_markup;
 pub use xlsx::{Cell, Sheet, display_width, workbook};
 
 /// Why a file could not be written.

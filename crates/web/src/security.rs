@@ -76,7 +76,7 @@ struct Row {
 #[template(path = "security/overview.html")]
 struct OverviewPage {
     rows: Vec<Row>,
-    roles: Vec<(&'static str, &'static str)>,
+    filter_roles: Vec<(&'static str, &'static str)>,
     filter_role: String,
     search: String,
     total: i64,
@@ -163,7 +163,7 @@ async fn overview(
     let back = back.append_pair("page", &page.to_string()).finish();
     let page = OverviewPage {
         rows,
-        roles: ROLES.iter().map(|r| (r.code(), r.label())).collect(),
+        filter_roles: ROLES.iter().map(|r| (r.code(), r.label())).collect(),
         filter_role: role.map(Role::code).unwrap_or_default().to_owned(),
         pages: Pages::new(page, total, PAGE_SIZE, &filters),
         search: search.to_owned(),

@@ -196,6 +196,37 @@ enum Verdict {
     Wrong(&'static str),
 }
 
+/// Where a posted code goes next.
+enum Answer {
+    /// On to checking the code: the form, the challenge, its account and the time.
+    Go(Box<(CodeForm, LoginChallenge, Account, i64)>),
+    /// The request ends here: the page of the stage the challenge is really at, or a refusal.
+    Stop(Response),
+}
+
+/// The challenge a posted code answers, checked before the code is: the form's token, the stage the form is for,
+/// and an account still allowed in.
+async fn answered(
+    state: &AppState,
+    htmx: &HtmxRequest,
+    headers: &HeaderMap,
+    body: Result<Form<CodeForm>, FormRejection>,
+    stage: ChallengeStage,
+) -> Result<Answer, AppError> {
+    let form = form(body)?;
+    let (challenge, account) = current(state, headers).await?;
+    csrf::verify_token(&challenge.csrf_token, &form.csrf)?;
+    if challenge.stage != stage {
+        let page = if challenge.stage == ChallengeStage::Enrol { ENROL_PATH } else { TOTP_PATH };
+        return Ok(Answer::Stop(redirect(page)));
+    }
+    let now = state.clock.now_ms();
+    if let Some(refused) = refuse_locked_or_disabled(state, htmx, headers, &challenge, &account, now).await? {
+        return Ok(Answer::Stop(refused));
+    }
+    Ok(Answer::Go(Box::new((form, challenge, account, now))))
+}
+
 /// POST /login/totp
 pub(crate) async fn submit_code(
     State(state): State<AppState>,
@@ -204,16 +235,10 @@ pub(crate) async fn submit_code(
     headers: HeaderMap,
     body: Result<Form<CodeForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let form = form(body)?;
-    let (challenge, account) = current(&state, &headers).await?;
-    csrf::verify_token(&challenge.csrf_token, &form.csrf)?;
-    if challenge.stage != ChallengeStage::Code {
-        return Ok(redirect(ENROL_PATH));
-    }
-    let now = state.clock.now_ms();
-    if let Some(refused) = refuse_locked_or_disabled(&state, &htmx, &headers, &challenge, &account, now).await? {
-        return Ok(refused);
-    }
+    let (form, challenge, account, now) = match answered(&state, &htmx, &headers, body, ChallengeStage::Code).await? {
+        Answer::Go(parts) => *parts,
+        Answer::Stop(response) => return Ok(response),
+    };
     let verdict = match state.store.totp_secret(&account.id).await? {
         None => Verdict::Wrong(WRONG_CODE),
         Some(_) if !totp::is_code(&form.code) => {
@@ -256,16 +281,10 @@ pub(crate) async fn confirm_enrol(
     headers: HeaderMap,
     body: Result<Form<CodeForm>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let form = form(body)?;
-    let (challenge, account) = current(&state, &headers).await?;
-    csrf::verify_token(&challenge.csrf_token, &form.csrf)?;
-    if challenge.stage != ChallengeStage::Enrol {
-        return Ok(redirect(TOTP_PATH));
-    }
-    let now = state.clock.now_ms();
-    if let Some(refused) = refuse_locked_or_disabled(&state, &htmx, &headers, &challenge, &account, now).await? {
-        return Ok(refused);
-    }
+    let (form, challenge, account, now) = match answered(&state, &htmx, &headers, body, ChallengeStage::Enrol).await? {
+        Answer::Go(parts) => *parts,
+        Answer::Stop(response) => return Ok(response),
+    };
     let secret = challenge
         .enrol_secret
         .clone()

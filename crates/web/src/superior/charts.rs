@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use mingjing_documents::escape_markup as escape;
+
 /// One bar: its label, its value, and the text written after the bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bar {
@@ -50,22 +52,6 @@ pub fn bars(id: &str, title: &str, rows: &[Bar], max: i64, class: &str) -> Strin
     }
     svg.push_str("</svg>");
     svg
-}
-
-/// Text safe inside SVG elements and attributes.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
