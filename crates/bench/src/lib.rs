@@ -209,6 +209,10 @@ pub fn render(f: &Figures) -> String {
     row(&format!("review_against × {}", q.review.count), lat(&q.review));
     row(&format!("copy::check alone × {}", q.copy_only.count), lat(&q.copy_only));
     row(
+        &format!("candidate retrieval × {}", q.retrieval.count),
+        format!("{}; {:.1} candidates each", lat(&q.retrieval), q.mean_candidates),
+    );
+    row(
         "  found",
         format!(
             "{} of {} with copies, mean copy ratio {:.3}; warm-up {:.2} s",

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use mingjing_review::copy::{self, CopyOptions, Querier};
+use mingjing_review::normalize::NormText;
 use mingjing_review::structure::Material;
 use mingjing_review::{Audience, Corpus, Options, Source, review_against};
 use serde::Serialize;
@@ -23,6 +24,11 @@ pub struct QueryFigures {
     pub review: crate::stats::Latency,
     /// `copy::check` alone, on a parsed material.
     pub copy_only: crate::stats::Latency,
+    /// Candidate retrieval from the raw text (decode, normalize, skeleton, winnow, walk the postings): what a
+    /// MinHash-LSH query does (shingle, MinHash, look up the bands), so the like-for-like comparison.
+    pub retrieval: crate::stats::Latency,
+    /// Candidates per material from retrieval (others, not the same author's earlier years).
+    pub mean_candidates: f64,
     /// Reviews that returned a copy report.
     pub with_copy_report: usize,
     /// Reviews that found at least one copied span from another author.
@@ -35,15 +41,15 @@ pub struct QueryFigures {
 
 /// What candidate selection has to walk per material, on average: every posting of the
 /// material's fingerprints up to the candidate limit, and of the more common ones only
-/// the postings of templates and earlier-year materials.
+/// the postings of templates (the author's own earlier materials are looked up, not walked).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
 pub struct PostingFigures {
     /// Distinct fingerprints of a material.
     pub fingerprints: f64,
     /// Postings visited.
     pub visited: f64,
-    /// Of those, template and earlier-year postings of fingerprints above the candidate
-    /// limit (`common_share` of the documents, at least 64).
+    /// Of those, template postings of fingerprints above the candidate limit (`common_share` of the documents,
+    /// at least 64).
     pub visited_common: f64,
     /// Fingerprints above the candidate limit, whose member postings are not visited.
     pub skipped_fingerprints: f64,
@@ -65,7 +71,7 @@ fn postings(
             let (sorted, pending) = index.lookup(h);
             let df = sorted.len() + pending.len();
             if df > common {
-                let special = index.special(h).len() as f64;
+                let special = index.templates_posted(h).count() as f64;
                 sum.skipped_fingerprints += 1.0;
                 sum.visited += special;
                 sum.visited_common += special;
@@ -137,9 +143,23 @@ pub fn run(corpus: &Documents, built: &Built, sample: &[usize]) -> anyhow::Resul
         black_box(report);
     }
 
+    let mut retrieval_times: Vec<Duration> = Vec::with_capacity(queries.len());
+    let mut candidates = 0usize;
+    for (d, (_, me)) in sample.iter().filter_map(|&i| corpus.docs.get(i)).zip(&queries) {
+        let started = Instant::now();
+        let source = Source::from_text(d.text.as_str()).with_context(|| format!("document {}", d.id))?;
+        let skeleton = copy::Skeleton::new(&NormText::new(&source));
+        let (others, _) = copy::candidate_sources(&built.index, &skeleton, me, &copy_options);
+        retrieval_times.push(started.elapsed());
+        candidates += others.len();
+        black_box(others);
+    }
+
     Ok(QueryFigures {
         review: crate::stats::Latency::of(&review_times),
         copy_only: crate::stats::Latency::of(&copy_times),
+        retrieval: crate::stats::Latency::of(&retrieval_times),
+        mean_candidates: candidates as f64 / retrieval_times.len().max(1) as f64,
         with_copy_report,
         with_copies,
         mean_copy_ratio: if with_copy_report == 0 { 0.0 } else { ratio_sum / with_copy_report as f64 },

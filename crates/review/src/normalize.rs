@@ -35,8 +35,9 @@ pub struct Paragraph {
 #[derive(Debug, Clone)]
 pub struct NormText {
     chars: Vec<char>,
-    /// `origin[i]` is the original char index of `chars[i]`.
-    origin: Vec<usize>,
+    /// `origin[i]` is the original char index of `chars[i]`. A `u32` is enough (a text is at most
+    /// [`crate::input::MAX_TEXT_BYTES`]) and halves the map, which a server keeping many texts feels.
+    origin: Vec<u32>,
     original_len: usize,
     paragraphs: Vec<Paragraph>,
 }
@@ -82,16 +83,16 @@ impl NormText {
     /// Maps a non-empty normalized range to the smallest original span covering it.
     pub fn to_original(&self, range: Range<usize>) -> Span {
         if range.is_empty() {
-            let at = self.origin.get(range.start).copied().unwrap_or(self.original_len);
+            let at = self.origin.get(range.start).map_or(self.original_len, |&o| o as usize);
             return Span::new(at, at);
         }
-        Span::new(self.origin[range.start], self.origin[range.end - 1] + 1)
+        Span::new(self.origin[range.start] as usize, self.origin[range.end - 1] as usize + 1)
     }
 
     /// The normalized range of the chars that come from inside an original span.
     pub fn from_original(&self, span: Span) -> Range<usize> {
-        let start = self.origin.partition_point(|&o| o < span.start);
-        let end = self.origin.partition_point(|&o| o < span.end);
+        let start = self.origin.partition_point(|&o| (o as usize) < span.start);
+        let end = self.origin.partition_point(|&o| (o as usize) < span.end);
         start..end.max(start)
     }
 
@@ -345,7 +346,7 @@ impl Line {
 #[derive(Debug, Default)]
 struct Lines {
     chars: Vec<char>,
-    origin: Vec<usize>,
+    origin: Vec<u32>,
     lines: Vec<Line>,
 }
 
@@ -464,11 +465,11 @@ fn scan_line(
                         && c.is_ascii_alphanumeric();
                     if joins_words {
                         out.chars.push(' ');
-                        out.origin.push(offset + space);
+                        out.origin.push((offset + space) as u32);
                     }
                 }
                 out.chars.push(c);
-                out.origin.push(offset + k);
+                out.origin.push((offset + k) as u32);
             }
             Class::Space | Class::Break => {
                 pending_space.get_or_insert(k);
@@ -625,7 +626,7 @@ fn assemble(lines: &Lines, layout: &Layout) -> NormText {
                     && body.first().is_some_and(char::is_ascii_alphanumeric);
                 if words {
                     chars.push(' ');
-                    origin.push(p.brk.unwrap_or(lines.origin[line.start]));
+                    origin.push(p.brk.map_or(lines.origin[line.start], |b| b as u32));
                 }
             }
             _ => {
@@ -634,7 +635,7 @@ fn assemble(lines: &Lines, layout: &Layout) -> NormText {
                 }
                 if let Some(p) = prev {
                     chars.push('\n');
-                    origin.push(p.brk.unwrap_or(lines.origin[line.start]));
+                    origin.push(p.brk.map_or(lines.origin[line.start], |b| b as u32));
                 }
                 paragraphs.push(Paragraph {
                     range: chars.len()..chars.len(),
@@ -667,8 +668,8 @@ fn apply_hints(text: &mut NormText, source: &Source) {
         if para.range.is_empty() {
             continue;
         }
-        let start = text.origin[para.range.start];
-        let end = text.origin[para.range.end - 1] + 1;
+        let start = text.origin[para.range.start] as usize;
+        let end = text.origin[para.range.end - 1] as usize + 1;
         while hints.get(h).is_some_and(|hint| hint.span.end <= start) {
             h += 1;
         }
@@ -947,7 +948,7 @@ mod tests {
         assert_eq!(text.original_len(), original_len);
         assert_eq!(text.chars.len(), text.origin.len());
         assert!(text.origin.windows(2).all(|w| w[0] <= w[1]), "origin not monotonic");
-        assert!(text.origin.iter().all(|&o| o < original_len));
+        assert!(text.origin.iter().all(|&o| (o as usize) < original_len));
         let joined: Vec<String> = text.paragraphs().iter().map(|p| text.string(p.range.clone())).collect();
         assert_eq!(joined.join("\n"), all(text));
         assert!(text.paragraphs().iter().all(|p| !p.range.is_empty()));

@@ -89,22 +89,25 @@ fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &Co
     // above documents that share only 套话 of middling frequency.
     let mut scores: FxHashMap<DocId, f32> = FxHashMap::default();
     let mut previous: FxHashSet<DocId> = FxHashSet::default();
+    let own_earlier = me.author.map_or(&[][..], |a| index.earlier_of(a));
+    let mut note = |doc: DocId, df: usize| match me.relation(index, doc) {
+        Relation::Other => *scores.entry(doc).or_default() += 1.0 / df as f32,
+        Relation::OwnPreviousYear => {
+            previous.insert(doc);
+        }
+        Relation::Own => {}
+    };
     for hash in hashes {
         let (sorted, pending) = index.lookup(hash);
         let df = sorted.len() + pending.len();
-        // A fingerprint in many documents says nothing about who copied from whom,
-        // except from a template or from one's own earlier material: look only there.
-        let docs: Box<dyn Iterator<Item = &DocId>> =
-            if df > common { Box::new(index.special(hash).iter()) } else { Box::new(sorted.iter().chain(pending)) };
-        for &doc in docs {
-            match me.relation(index, doc) {
-                Relation::Other => *scores.entry(doc).or_default() += 1.0 / df as f32,
-                Relation::OwnPreviousYear => {
-                    previous.insert(doc);
-                }
-                Relation::Own => {}
-            }
+        if df <= common {
+            sorted.iter().chain(pending).for_each(|&doc| note(doc, df));
+            continue;
         }
+        // A fingerprint in many documents says nothing about who copied from whom, except from a template or
+        // from one's own earlier material: look only there, the latter by looking up the few of one's own.
+        index.templates_posted(hash).for_each(|doc| note(doc, df));
+        own_earlier.iter().filter(|&&doc| index.earlier_posted(hash, doc)).for_each(|&doc| note(doc, df));
     }
     let mut ranked: Vec<(DocId, f32)> = scores.into_iter().collect();
     ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -112,6 +115,19 @@ fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &Co
     let mut previous: Vec<DocId> = previous.into_iter().collect();
     previous.sort_unstable();
     (ranked.into_iter().map(|(d, _)| d).collect(), previous)
+}
+
+/// Candidate retrieval alone, the first step of [`find`]: the documents sharing fingerprints with `query`, best
+/// first, and the same author's earlier years. It answers what a MinHash-LSH query answers, so the benchmark
+/// times it beside one.
+pub fn candidate_sources(
+    index: &Index,
+    query: &Skeleton,
+    me: &Querier<'_>,
+    options: &CopyOptions,
+) -> (Vec<DocId>, Vec<DocId>) {
+    let fps = super::fingerprint::fingerprints(&query.chars, index.params().k, index.params().w);
+    candidates(index, &fps, me, options)
 }
 
 /// Finds the copies in a material.

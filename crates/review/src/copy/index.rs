@@ -119,9 +119,13 @@ pub struct Index {
     /// Per document, what candidate selection asks of every posting, packed so that a
     /// scan of long posting lists stays in cache.
     pub(crate) info: Vec<DocInfo>,
-    /// Postings of templates and earlier-year materials only: for fingerprints too
-    /// common to scan whole, these are the documents still worth finding.
-    pub(crate) special: FxHashMap<u32, Vec<DocId>>,
+    /// Postings of templates only, and of earlier-year materials only, each list in document order: for
+    /// fingerprints too common to scan whole, a template and one's own earlier material are still worth finding.
+    pub(crate) templates: Posted,
+    pub(crate) earlier: Posted,
+    /// Each author's earlier-year materials, so that a common fingerprint is looked up in the few of the author's
+    /// own instead of walking everyone's.
+    pub(crate) earlier_of_author: FxHashMap<u32, Vec<DocId>>,
     pending: HashMap<u32, Vec<DocId>>,
     pending_count: usize,
 }
@@ -139,6 +143,67 @@ pub fn document_hashes(skeleton: &Skeleton, params: Params) -> Vec<u32> {
 /// that verification against the text then drops.
 pub fn short(hash: u64) -> u32 {
     (hash >> 32) as u32
+}
+
+/// The postings of one kind of document kept apart from the rest: sorted arrays for what was merged (built in one
+/// pass over the sorted postings, no allocation per hash), a small map for what was added since.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Posted {
+    hashes: Vec<u32>,
+    docs: Vec<DocId>,
+    pending: FxHashMap<u32, Vec<DocId>>,
+}
+
+impl Posted {
+    fn clear(&mut self) {
+        self.hashes.clear();
+        self.docs.clear();
+        self.pending.clear();
+    }
+
+    /// Appends a posting that sorts after every one before it.
+    fn push_sorted(&mut self, hash: u32, doc: DocId) {
+        self.hashes.push(hash);
+        self.docs.push(doc);
+    }
+
+    fn add(&mut self, hash: u32, doc: DocId) {
+        self.pending.entry(hash).or_default().push(doc);
+    }
+
+    /// The documents under `hash`: the merged ones in document order, then those added since.
+    fn get(&self, hash: u32) -> (&[DocId], &[DocId]) {
+        let start = self.hashes.partition_point(|h| *h < hash);
+        let end = start + self.hashes[start..].partition_point(|h| *h <= hash);
+        (&self.docs[start..end], self.pending.get(&hash).map_or(&[][..], Vec::as_slice))
+    }
+}
+
+/// The run of `hash` in one bucket's sorted hashes. The hashes are uniform, so the run stands close to where the
+/// hash's value puts it in the bucket: a binary search of a small window there touches one or two cache lines,
+/// where one over the whole bucket would miss the cache at nearly every step (and a review makes ~700 lookups).
+fn find_run(slice: &[u32], hash: u32) -> (usize, usize) {
+    const WINDOW: usize = 48;
+    let n = slice.len();
+    if n == 0 {
+        return (0, 0);
+    }
+    let offset = u64::from(hash & ((1u32 << (32 - BUCKET_BITS)) - 1));
+    let guess = ((offset * n as u64) >> (32 - BUCKET_BITS)) as usize;
+    let (from, to) = (guess.saturating_sub(WINDOW), (guess + WINDOW).min(n));
+    // The window holds the run's start if it begins below the hash (or at the bucket's start) and ends above it.
+    let brackets = (from == 0 || slice[from - 1] < hash) && (to == n || slice[to - 1] >= hash);
+    let start = if brackets {
+        from + slice[from..to].partition_point(|x| *x < hash)
+    } else {
+        slice.partition_point(|x| *x < hash)
+    };
+    let run = &slice[start..];
+    let end = match run.iter().take(16).position(|x| *x != hash) {
+        Some(len) => start + len,
+        None => start + run.partition_point(|x| *x <= hash),
+    };
+    (start, end)
 }
 
 impl Default for Index {
@@ -160,7 +225,9 @@ impl Index {
             buckets: vec![0; (1 << BUCKET_BITS) + 1],
             common_authors: FxHashMap::default(),
             info: Vec::new(),
-            special: FxHashMap::default(),
+            templates: Posted::default(),
+            earlier: Posted::default(),
+            earlier_of_author: FxHashMap::default(),
             pending: HashMap::new(),
             pending_count: 0,
         }
@@ -222,6 +289,9 @@ impl Index {
         let author = self.intern_author(author);
         self.docs.push(DocMeta { id: id.to_owned(), author, kind, chars: chars as u32, removed: false });
         self.info.push(DocInfo { author: author.unwrap_or(u32::MAX), kind, removed: false });
+        if let (Some(author), DocKind::PreviousYear) = (author, kind) {
+            self.earlier_of_author.entry(author).or_default().push(doc);
+        }
         self.by_id.insert(id.to_owned(), doc);
         Ok(doc)
     }
@@ -250,8 +320,8 @@ impl Index {
         let doc = self.register(id, author, kind, chars)?;
         for &h in hashes {
             self.pending.entry(h).or_default().push(doc);
-            if kind != DocKind::Member {
-                self.special.entry(h).or_default().push(doc);
+            if let Some(list) = self.special_list(kind) {
+                list.add(h, doc);
             }
         }
         self.pending_count += hashes.len();
@@ -300,7 +370,9 @@ impl Index {
     /// Builds an index from many documents at once: one sort instead of many merges.
     pub fn build<'a>(params: Params, docs: impl IntoIterator<Item = BuildDoc<'a>>) -> Result<Self, IndexError> {
         let mut index = Self::new(params);
-        let mut pairs: Vec<u64> = Vec::new();
+        // Sized once: growing a vector of 80 million pairs by doubling copies it over and over.
+        let docs: Vec<BuildDoc<'a>> = docs.into_iter().collect();
+        let mut pairs: Vec<u64> = Vec::with_capacity(docs.iter().map(|d| d.hashes.len()).sum());
         for d in docs {
             let doc = index.register(d.id, d.author, d.kind, d.chars)?;
             pairs.extend(d.hashes.iter().map(|h| (u64::from(*h) << 32) | u64::from(doc)));
@@ -326,19 +398,42 @@ impl Index {
         self.buckets = buckets;
     }
 
+    /// Where a document of `kind` is posted besides the postings, if anywhere.
+    fn special_list(&mut self, kind: DocKind) -> Option<&mut Posted> {
+        match kind {
+            DocKind::Member => None,
+            DocKind::Template => Some(&mut self.templates),
+            DocKind::PreviousYear => Some(&mut self.earlier),
+        }
+    }
+
     /// Recomputes what depends on the sorted postings: author counts of common hashes
     /// and the special postings.
     pub(crate) fn count_common_authors(&mut self) {
-        self.special.clear();
-        for (h, d) in self.hashes.iter().zip(&self.postings) {
-            let info = self.info[*d as usize];
-            if info.kind != DocKind::Member && !info.removed {
-                self.special.entry(*h).or_default().push(*d);
+        let (templates, earlier, info) = (&mut self.templates, &mut self.earlier, &self.info);
+        templates.clear();
+        earlier.clear();
+        // The postings are sorted by hash, then document: so are these, taken in order.
+        for (&h, &d) in self.hashes.iter().zip(&self.postings) {
+            match info[d as usize] {
+                DocInfo { removed: true, .. } | DocInfo { kind: DocKind::Member, .. } => {}
+                DocInfo { kind: DocKind::Template, .. } => templates.push_sorted(h, d),
+                DocInfo { kind: DocKind::PreviousYear, .. } => earlier.push_sorted(h, d),
             }
         }
-        for (h, docs) in &self.pending {
-            for d in docs.iter().filter(|d| self.info[**d as usize].kind != DocKind::Member) {
-                self.special.entry(*h).or_default().push(*d);
+        for (&h, docs) in &self.pending {
+            for &d in docs {
+                match info[d as usize].kind {
+                    DocKind::Member => {}
+                    DocKind::Template => templates.add(h, d),
+                    DocKind::PreviousYear => earlier.add(h, d),
+                }
+            }
+        }
+        self.earlier_of_author.clear();
+        for (doc, info) in (0..).zip(&self.info) {
+            if info.kind == DocKind::PreviousYear && !info.removed && info.author != u32::MAX {
+                self.earlier_of_author.entry(info.author).or_default().push(doc);
             }
         }
         self.common_authors.clear();
@@ -373,20 +468,30 @@ impl Index {
         self.info[doc as usize]
     }
 
-    /// Templates and earlier-year materials posted under a hash.
-    pub fn special(&self, hash: u32) -> &[DocId] {
-        self.special.get(&hash).map_or(&[][..], Vec::as_slice)
+    /// Templates posted under a hash.
+    pub fn templates_posted(&self, hash: u32) -> impl Iterator<Item = DocId> + '_ {
+        let (merged, pending) = self.templates.get(hash);
+        merged.iter().chain(pending).copied()
+    }
+
+    /// Whether an earlier-year material is posted under a hash.
+    pub fn earlier_posted(&self, hash: u32, doc: DocId) -> bool {
+        let (merged, pending) = self.earlier.get(hash);
+        merged.binary_search(&doc).is_ok() || pending.contains(&doc)
+    }
+
+    /// An author's earlier-year materials (removed ones included: callers check).
+    pub fn earlier_of(&self, author: u32) -> &[DocId] {
+        self.earlier_of_author.get(&author).map_or(&[][..], Vec::as_slice)
     }
 
     /// The documents posted under a hash: sorted part and pending part.
     pub fn lookup(&self, hash: u32) -> (&[DocId], &[DocId]) {
         let bucket = (hash >> (32 - BUCKET_BITS)) as usize;
         let (lo, hi) = (self.buckets[bucket] as usize, self.buckets[bucket + 1] as usize);
-        let slice = &self.hashes[lo..hi];
-        let start = lo + slice.partition_point(|x| *x < hash);
-        let end = lo + slice.partition_point(|x| *x <= hash);
+        let (start, end) = find_run(&self.hashes[lo..hi], hash);
         let pending = self.pending.get(&hash).map_or(&[][..], Vec::as_slice);
-        (&self.postings[start..end], pending)
+        (&self.postings[lo + start..lo + end], pending)
     }
 
     /// Distinct authors whose live documents carry a hash.
@@ -426,25 +531,37 @@ fn sort_pairs(pairs: &mut Vec<u64>) {
         pairs.sort_unstable();
         return;
     }
-    let bucket = |p: &u64| (p >> (64 - BUCKET_BITS)) as usize;
-    let mut counts = vec![0usize; (1 << BUCKET_BITS) + 1];
-    for p in pairs.iter() {
-        counts[bucket(p) + 1] += 1;
+    // Two scatter passes of 8 bits each, then a comparison sort of each small run. One pass of 16 bits would
+    // write to 65,536 places at once, far more than the TLB and the write buffers follow; 256 at a time stream.
+    let mut scratch = vec![0u64; pairs.len()];
+    let top = scatter(pairs, &mut scratch, 56);
+    for range in top.windows(2) {
+        let (from, to) = (range[0], range[1]);
+        let inner = scatter(&scratch[from..to], &mut pairs[from..to], 48);
+        for run in inner.windows(2) {
+            pairs[from + run[0]..from + run[1]].sort_unstable();
+        }
     }
-    for b in 1..counts.len() {
-        counts[b] += counts[b - 1];
+}
+
+/// Scatters `from` into `to` by the 8 bits of each value at `shift`, stable; returns the 257 bounds of the 256
+/// groups in `to`.
+fn scatter(from: &[u64], to: &mut [u64], shift: u32) -> Vec<usize> {
+    let digit = |p: u64| ((p >> shift) & 0xFF) as usize;
+    let mut bounds = vec![0usize; 257];
+    for &p in from {
+        bounds[digit(p) + 1] += 1;
     }
-    let mut sorted = vec![0u64; pairs.len()];
-    let mut next = counts.clone();
-    for p in pairs.iter() {
-        let b = bucket(p);
-        sorted[next[b]] = *p;
-        next[b] += 1;
+    for b in 1..bounds.len() {
+        bounds[b] += bounds[b - 1];
     }
-    for b in 0..(1 << BUCKET_BITS) {
-        sorted[counts[b]..counts[b + 1]].sort_unstable();
+    let mut next = bounds.clone();
+    for &p in from {
+        let d = digit(p);
+        to[next[d]] = p;
+        next[d] += 1;
     }
-    *pairs = sorted;
+    bounds
 }
 
 #[cfg(test)]
@@ -453,6 +570,48 @@ mod tests {
 
     fn skeleton(text: &str) -> Skeleton {
         Skeleton::from_chars(&text.chars().collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn pairs_sort_as_a_plain_sort_does() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut pairs: Vec<u64> = (0..200_000)
+            .map(|i| {
+                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                // Runs of equal hashes and skewed top bits, as common fingerprints give.
+                if i % 7 == 0 { 0xABCD_0000_0000_0000 | (state & 0xFFFF) } else { state }
+            })
+            .collect();
+        let mut expected = pairs.clone();
+        expected.sort_unstable();
+        sort_pairs(&mut pairs);
+        assert_eq!(pairs, expected);
+    }
+
+    proptest::proptest! {
+        /// The windowed search finds exactly the run a search of the whole bucket finds, for hashes in the
+        /// bucket and around it, with runs long and short, the guess right or far off.
+        #[test]
+        fn a_run_is_found_as_a_whole_bucket_search_finds_it(
+            mut values in proptest::collection::vec(0u32..(1 << 16), 0..600),
+            repeat in 0usize..40,
+            probe in 0u32..(1 << 16),
+        ) {
+            // One bucket's hashes: the same top bits, low bits sorted; one value repeated many times.
+            if let Some(&v) = values.first() {
+                values.extend(std::iter::repeat_n(v, repeat));
+            }
+            values.sort_unstable();
+            let top = 0x1234u32 << 16;
+            let slice: Vec<u32> = values.iter().map(|v| top | v).collect();
+            let hash = top | probe;
+            let expected = (slice.partition_point(|x| *x < hash), slice.partition_point(|x| *x <= hash));
+            proptest::prop_assert_eq!(find_run(&slice, hash), expected);
+            if let Some(&present) = slice.get(slice.len() / 2) {
+                let expected = (slice.partition_point(|x| *x < present), slice.partition_point(|x| *x <= present));
+                proptest::prop_assert_eq!(find_run(&slice, present), expected);
+            }
+        }
     }
 
     const A: &str = "在推进全县政务服务体系建设中对窗口人员的日常管理思考不深措施不多常规性地以稳字当头";

@@ -35,7 +35,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
-pub use detect::{Match, Tier};
+pub use detect::{Match, Tier, candidate_sources};
 pub use fingerprint::{Fingerprint, fingerprints, kgram_hashes, winnow};
 pub use index::{BuildDoc, DocId, DocKind, DocMeta, Index, IndexError, Params, document_hashes};
 pub use report::{Boilerplate, CopyReport, CopySpan, SectionRatios, TopSource, check};
