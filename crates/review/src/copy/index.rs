@@ -526,7 +526,7 @@ pub struct BuildDoc<'a> {
 
 /// Sorts `hash << 32 | doc` pairs by a counting pass on the top bits and a small sort
 /// per bucket, which beats one large comparison sort several times over.
-fn sort_pairs(pairs: &mut Vec<u64>) {
+fn sort_pairs(pairs: &mut [u64]) {
     if pairs.len() < 1 << 16 {
         pairs.sort_unstable();
         return;
