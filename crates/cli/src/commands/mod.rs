@@ -47,10 +47,14 @@ pub fn database_url(db: Option<&str>, config: Option<&Path>) -> Result<DatabaseU
     Ok(Config::load(config, &flags).map_err(|e| e.to_string())?.config.database_url)
 }
 
-/// Opens the database a command names.
+/// Opens the database a command names, writing audit entries with the configured hash (SM3 or SHA-256) as the
+/// server does.
 pub async fn connect(db: Option<&str>, config: Option<&Path>) -> Result<Store, String> {
-    let url = database_url(db, config)?;
-    Store::connect(url.expose_secret()).await.map_err(|e| format!("无法打开数据库 {url}：{e}"))
+    let flags = ConfigLayer { database_url: db.map(DatabaseUrl::new), ..ConfigLayer::default() };
+    let config = Config::load(config, &flags).map_err(|e| e.to_string())?.config;
+    let url = &config.database_url;
+    let store = Store::connect(url.expose_secret()).await.map_err(|e| format!("无法打开数据库 {url}：{e}"))?;
+    Ok(store.with_audit_hash(config.audit_hash))
 }
 
 /// Reads at most a little more than the engine accepts, so a huge file is refused

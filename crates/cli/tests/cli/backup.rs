@@ -199,7 +199,11 @@ fn the_three_administrators_are_managed_on_the_console_and_each_step_is_audited(
     let reset = mingjing(&["admin", "reset-password", "sysadmin", "--db", &db]);
     assert!(reset.status.success(), "{}", stderr(&reset));
     let fresh = last_line(&stderr(&reset));
-    assert!(mingjing(&["admin", "disable", "auditor", "--db", &db]).status.success());
+    // The console writes the audit log with the configured hash, as the server does.
+    let sm3 = dir.join("sm3.toml");
+    std::fs::write(&sm3, "audit_hash = \"sm3\"\n").unwrap();
+    let disabled = mingjing(&["admin", "disable", "auditor", "--db", &db, "--config", sm3.to_str().unwrap()]);
+    assert!(disabled.status.success(), "{}", stderr(&disabled));
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -216,6 +220,13 @@ fn the_three_administrators_are_managed_on_the_console_and_each_step_is_audited(
         assert_eq!(created.len(), 1);
         assert!(created[0].detail.contains("服务器控制台") && created[0].account_id.is_none(), "{created:?}");
         assert_eq!(store.audit_entries(Some("account.disable"), 10).await.unwrap().len(), 1);
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        let algs: Vec<(String, String)> =
+            sqlx::query_as("SELECT action, hash_alg FROM audit_log ORDER BY seq").fetch_all(&mut conn).await.unwrap();
+        assert!(algs.iter().any(|(a, h)| a == "account.disable" && h == "sm3"), "{algs:?}");
+        assert!(algs.iter().any(|(a, h)| a == "account.create" && h == "sha256"), "{algs:?}");
+        assert!(store.verify_audit().await.unwrap().problems.is_empty(), "one chain in both hashes");
         store.close().await;
     });
     assert!(mingjing(&["admin", "enable", "auditor", "--db", &db]).status.success());
