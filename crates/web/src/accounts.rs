@@ -49,6 +49,12 @@ async fn require_system_admin(state: &AppState, user: &CurrentUser) -> Result<()
 /// The account `id` if it belongs to the admin's subtree; otherwise the same 404 as a missing one, audited.
 async fn account_in_scope(state: &AppState, user: &CurrentUser, id: &str) -> Result<(Account, Org), AppError> {
     require_system_admin(state, user).await?;
+    in_subtree(state, user, id).await
+}
+
+/// The account `id` with its organization if that lies in the user's subtree; otherwise the same 404 as a
+/// missing one, audited. The caller has checked the user's role.
+pub(crate) async fn in_subtree(state: &AppState, user: &CurrentUser, id: &str) -> Result<(Account, Org), AppError> {
     let found = match state.store.account(id).await {
         Ok(account) => Some(account),
         Err(StoreError::NotFound) => None,

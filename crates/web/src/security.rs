@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use mingjing_storage::{Account, AccountQuery, Role, StoreError};
+use mingjing_storage::{Account, AccountQuery, Role};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, require_csrf};
@@ -38,20 +38,7 @@ async fn require_security_admin(state: &AppState, user: &CurrentUser) -> Result<
 /// The account `id` if it is in the administrator's subtree; otherwise the same 404 as a missing one, audited.
 async fn account_in_scope(state: &AppState, user: &CurrentUser, id: &str) -> Result<Account, AppError> {
     require_security_admin(state, user).await?;
-    let found = match state.store.account(id).await {
-        Ok(account) => Some(account),
-        Err(StoreError::NotFound) => None,
-        Err(e) => return Err(e.into()),
-    };
-    if let Some(account) = found {
-        let org = state.store.org(&account.org_id).await?;
-        if user.org.contains(&org) {
-            return Ok(account);
-        }
-    }
-    let target: String = id.chars().take(64).collect();
-    user.audit(state, "access_denied", Some(&format!("account:{target}")), "denied", "").await?;
-    Err(AppError::NotFound)
+    Ok(crate::accounts::in_subtree(state, user, id).await?.0)
 }
 
 struct Row {
