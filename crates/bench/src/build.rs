@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use mingjing_review::Source;
-use mingjing_review::copy::{BuildDoc, Index, MemoryTexts, Params, SourceDoc, document_hashes, write_index};
+use mingjing_review::copy::{
+    BuildDoc, Index, MemoryTexts, Params, SourceDoc, chars_hashes, document_hashes, significant_chars, write_index,
+};
 use mingjing_review::normalize::NormText;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -102,17 +104,18 @@ pub fn build(docs: &[Doc], bytes: u64, threads: usize) -> anyhow::Result<Built> 
     Ok(Built { index, texts, timing, store_seconds: stored.elapsed().as_secs_f64() })
 }
 
-/// The same build on one thread with each `SourceDoc` dropped once hashed, as a caller
-/// whose texts live in a database would build: it shows what keeping every document's
-/// normalized text in memory costs (first touches of fresh pages, mostly).
+/// The build on one thread of a caller that keeps no texts (`mingjing index build`, or a server whose texts live
+/// in its database): each text decoded and cut straight to its significant chars (`significant_chars`, equal to the
+/// skeleton of the normalized text), winnowed, then one `Index::build`.
 pub fn index_only(docs: &[Doc], bytes: u64) -> anyhow::Result<(f64, f64)> {
     let started = Instant::now();
     let mut hashes = Vec::with_capacity(docs.len());
     let mut chars = Vec::with_capacity(docs.len());
     for d in docs {
-        let p = prepare(d)?;
-        chars.push(p.doc.skeleton.len());
-        hashes.push(p.hashes);
+        let source = Source::from_text(d.text.as_str()).with_context(|| format!("document {}", d.id))?;
+        let significant = significant_chars(source.text());
+        chars.push(significant.len());
+        hashes.push(chars_hashes(&significant, Params::default()));
     }
     let index = Index::build(
         Params::default(),

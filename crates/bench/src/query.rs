@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use mingjing_review::copy::{self, CopyOptions, Querier};
-use mingjing_review::normalize::NormText;
 use mingjing_review::structure::Material;
 use mingjing_review::{Audience, Corpus, Options, Source, review_against};
 use serde::Serialize;
@@ -24,7 +23,7 @@ pub struct QueryFigures {
     pub review: crate::stats::Latency,
     /// `copy::check` alone, on a parsed material.
     pub copy_only: crate::stats::Latency,
-    /// Candidate retrieval from the raw text (decode, normalize, skeleton, winnow, walk the postings): what a
+    /// Candidate retrieval from the raw text (decode, significant chars, winnow, walk the postings): what a
     /// MinHash-LSH query does (shingle, MinHash, look up the bands), so the like-for-like comparison.
     pub retrieval: crate::stats::Latency,
     /// Candidates per material from retrieval (others, not the same author's earlier years).
@@ -148,8 +147,8 @@ pub fn run(corpus: &Documents, built: &Built, sample: &[usize]) -> anyhow::Resul
     for (d, (_, me)) in sample.iter().filter_map(|&i| corpus.docs.get(i)).zip(&queries) {
         let started = Instant::now();
         let source = Source::from_text(d.text.as_str()).with_context(|| format!("document {}", d.id))?;
-        let skeleton = copy::Skeleton::new(&NormText::new(&source));
-        let (others, _) = copy::candidate_sources(&built.index, &skeleton, me, &copy_options);
+        let chars = copy::significant_chars(source.text());
+        let (others, _) = copy::candidate_sources(&built.index, &chars, me, &copy_options);
         retrieval_times.push(started.elapsed());
         candidates += others.len();
         black_box(others);

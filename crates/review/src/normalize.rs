@@ -146,7 +146,7 @@ pub fn normalize_str(s: &str) -> String {
 }
 
 /// The original chars in simplified script, one for one.
-fn simplified(text: &str) -> Vec<char> {
+pub(crate) fn simplified(text: &str) -> Vec<char> {
     let chars: Vec<char> = text.chars().collect();
     let table = traditional();
     if !chars.iter().any(|&c| table.may_convert(c)) {
@@ -199,6 +199,21 @@ impl Traditional {
     fn may_convert(&self, c: char) -> bool {
         let i = u32::from(c) as usize;
         self.bits.get(i / 64).is_some_and(|word| word & (1 << (i % 64)) != 0)
+    }
+}
+
+/// Whether fast2s may change a char, alone or beside a neighbour: a text without such chars is simplified already.
+pub(crate) fn may_convert(c: char) -> bool {
+    traditional().may_convert(c)
+}
+
+/// What an already simplified char becomes in the normalized text, if it stays as a char of its own: whitespace
+/// and noise do not. Markdown markup and the full stop's context are the normalizer's business; they only ever
+/// concern punctuation.
+pub(crate) fn canonical(c: char) -> Option<char> {
+    match classify(c) {
+        Class::Keep(c) => Some(c),
+        Class::Space | Class::Break | Class::Drop => None,
     }
 }
 

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use mingjing_review::copy::{BuildDoc, DocKind, Index, IndexError, Params, SourceDoc, SourceTexts, document_hashes};
+use mingjing_review::copy::{
+    BuildDoc, DocKind, Index, IndexError, Params, SourceDoc, SourceTexts, chars_hashes, document_hashes,
+    significant_chars,
+};
 use mingjing_review::input;
 use mingjing_review::normalize::NormText;
 use rayon::prelude::*;
@@ -82,10 +85,40 @@ fn read_manifest(dir: &Path) -> Result<Manifest, String> {
 
 /// Reads and normalizes one file.
 pub fn load(path: &Path) -> Result<SourceDoc, String> {
+    Ok(SourceDoc::new(NormText::new(&read(path)?)))
+}
+
+fn read(path: &Path) -> Result<input::Source, String> {
     let bytes = super::read_limited(path)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let source = input::read(&name, &bytes).map_err(|e| e.to_string())?;
-    Ok(SourceDoc::new(NormText::new(&source)))
+    input::read(&name, &bytes).map_err(|e| e.to_string())
+}
+
+/// Whether an index build keeps the normalized texts for reviewing against them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Texts {
+    Keep,
+    /// Only the index is wanted (`index build`): each file is cut straight to its significant chars, several
+    /// times faster than normalizing it whole.
+    Drop,
+}
+
+/// One file read for the index: its text if kept, its skeleton length and its hashes.
+type Read = (Option<SourceDoc>, usize, Vec<u32>);
+
+fn read_for_index(path: &Path, params: Params, texts: Texts) -> Result<Read, String> {
+    match texts {
+        Texts::Keep => {
+            let doc = load(path)?;
+            let hashes = document_hashes(&doc.skeleton, params);
+            let chars = doc.skeleton.len();
+            Ok((Some(doc), chars, hashes))
+        }
+        Texts::Drop => {
+            let chars = significant_chars(read(path)?.text());
+            Ok((None, chars.len(), chars_hashes(&chars, params)))
+        }
+    }
 }
 
 /// A progress bar on standard error, drawn only when that is a terminal.
@@ -108,18 +141,15 @@ pub struct Loaded {
     pub files: Vec<CorpusFile>,
 }
 
-/// Reads the files, in parallel, into a fresh index whose texts stay in memory.
-pub fn index_files(files: Vec<CorpusFile>, params: Params, what: &str) -> Result<Loaded, IndexError> {
+/// Reads the files, in parallel, into a fresh index, keeping their texts in memory or not.
+pub fn index_files(files: Vec<CorpusFile>, params: Params, what: &str, keep: Texts) -> Result<Loaded, IndexError> {
     let bar = progress(files.len(), what);
-    let loaded: Vec<Result<(SourceDoc, Vec<u32>), String>> = files
+    let loaded: Vec<Result<Read, String>> = files
         .par_iter()
         .map(|f| {
-            let doc = load(&f.path);
+            let read = read_for_index(&f.path, params, keep);
             bar.inc(1);
-            doc.map(|doc| {
-                let hashes = document_hashes(&doc.skeleton, params);
-                (doc, hashes)
-            })
+            read
         })
         .collect();
     bar.finish_and_clear();
@@ -127,11 +157,15 @@ pub fn index_files(files: Vec<CorpusFile>, params: Params, what: &str) -> Result
     let mut skipped = Vec::new();
     let mut kept = Vec::new();
     let mut hashes = Vec::new();
+    let mut lengths = Vec::new();
     for (file, result) in files.into_iter().zip(loaded) {
         match result {
-            Ok((doc, h)) => {
-                texts.insert(&file.id(), Arc::new(doc));
+            Ok((doc, chars, h)) => {
+                if let Some(doc) = doc {
+                    texts.insert(&file.id(), Arc::new(doc));
+                }
                 hashes.push(h);
+                lengths.push(chars);
                 kept.push(file);
             }
             Err(why) => skipped.push((file.path, why)),
@@ -140,11 +174,11 @@ pub fn index_files(files: Vec<CorpusFile>, params: Params, what: &str) -> Result
     let ids: Vec<String> = kept.iter().map(CorpusFile::id).collect();
     let index = Index::build(
         params,
-        kept.iter().zip(&ids).zip(&hashes).map(|((file, id), h)| BuildDoc {
+        kept.iter().zip(&ids).zip(hashes.iter().zip(&lengths)).map(|((file, id), (h, &chars))| BuildDoc {
             id,
             author: file.author.as_deref(),
             kind: file.kind,
-            chars: texts.source(id).map_or(0, |d| d.skeleton.len()),
+            chars,
             hashes: h,
         }),
     )?;

@@ -50,7 +50,8 @@ fn build(args: &BuildArgs) -> Result<(), String> {
     for dir in &args.templates {
         files.extend(corpus::list(dir, DocKind::Template)?);
     }
-    let mut loaded = corpus::index_files(files, Params::default(), "建立索引").map_err(|e| e.to_string())?;
+    let mut loaded =
+        corpus::index_files(files, Params::default(), "建立索引", corpus::Texts::Drop).map_err(|e| e.to_string())?;
     corpus::warn_skipped(&loaded.skipped);
     let file = std::fs::File::create(&args.out)
         .map_err(|e| format!("无法写入索引文件 {}：{}", args.out.display(), super::io_message(&e)))?;

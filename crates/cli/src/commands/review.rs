@@ -144,7 +144,8 @@ fn prepare(args: &Args) -> Result<(Run, Vec<PathBuf>), String> {
             run.known.insert(canonical, (file.id(), file.author.clone()));
         }
     }
-    let mut loaded = corpus::index_files(corpus_files, Params::default(), "读取参考材料").map_err(|e| e.to_string())?;
+    let mut loaded = corpus::index_files(corpus_files, Params::default(), "读取参考材料", corpus::Texts::Keep)
+        .map_err(|e| e.to_string())?;
     corpus::warn_skipped(&loaded.skipped);
     if let Some(path) = &args.index {
         let file = std::fs::File::open(path)

@@ -6,7 +6,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::{Fingerprint, kgram_hashes};
@@ -85,48 +85,95 @@ fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &Co
     hashes.sort_unstable();
     hashes.dedup();
     let common = options.candidate_df(index.len());
-    // Rare fingerprints weigh more: a source that shares one uncommon passage must rank
-    // above documents that share only 套话 of middling frequency.
-    let mut scores: FxHashMap<DocId, f32> = FxHashMap::default();
-    let mut previous: FxHashSet<DocId> = FxHashSet::default();
     let own_earlier = me.author.map_or(&[][..], |a| index.earlier_of(a));
-    let mut note = |doc: DocId, df: usize| match me.relation(index, doc) {
-        Relation::Other => *scores.entry(doc).or_default() += 1.0 / df as f32,
-        Relation::OwnPreviousYear => {
-            previous.insert(doc);
+    SCORES.with_borrow_mut(|scores| {
+        scores.reset(index.doc_count());
+        // Rare fingerprints weigh more: a source that shares one uncommon passage must rank
+        // above documents that share only 套话 of middling frequency.
+        let mut note = |doc: DocId, weight: f32| match me.relation(index, doc) {
+            Relation::Other => scores.add(doc, weight),
+            Relation::OwnPreviousYear => scores.previous.push(doc),
+            Relation::Own => {}
+        };
+        let runs = index.lookup_many(&hashes);
+        for (hash, run) in hashes.into_iter().zip(runs) {
+            let (sorted, pending) = (index.postings_in(run), index.pending_of(hash));
+            let df = sorted.len() + pending.len();
+            let weight = 1.0 / df as f32;
+            if df <= common {
+                sorted.iter().chain(pending).for_each(|&doc| note(doc, weight));
+                continue;
+            }
+            // A fingerprint in many documents says nothing about who copied from whom, except from a template or
+            // from one's own earlier material: look only there, the latter by looking up the few of one's own.
+            index.templates_posted(hash).for_each(|doc| note(doc, weight));
+            own_earlier.iter().filter(|&&doc| index.earlier_posted(hash, doc)).for_each(|&doc| note(doc, weight));
         }
-        Relation::Own => {}
-    };
-    for hash in hashes {
-        let (sorted, pending) = index.lookup(hash);
-        let df = sorted.len() + pending.len();
-        if df <= common {
-            sorted.iter().chain(pending).for_each(|&doc| note(doc, df));
-            continue;
-        }
-        // A fingerprint in many documents says nothing about who copied from whom, except from a template or
-        // from one's own earlier material: look only there, the latter by looking up the few of one's own.
-        index.templates_posted(hash).for_each(|doc| note(doc, df));
-        own_earlier.iter().filter(|&&doc| index.earlier_posted(hash, doc)).for_each(|&doc| note(doc, df));
-    }
-    let mut ranked: Vec<(DocId, f32)> = scores.into_iter().collect();
-    ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked.truncate(options.max_candidates);
-    let mut previous: Vec<DocId> = previous.into_iter().collect();
-    previous.sort_unstable();
-    (ranked.into_iter().map(|(d, _)| d).collect(), previous)
+        scores.ranked(options.max_candidates)
+    })
 }
 
-/// Candidate retrieval alone, the first step of [`find`]: the documents sharing fingerprints with `query`, best
-/// first, and the same author's earlier years. It answers what a MinHash-LSH query answers, so the benchmark
-/// times it beside one.
+thread_local! {
+    /// Each thread's score table, kept between reviews: a fresh one per review would cost more than the review's
+    /// scan of the postings (a page fault per 4 KiB of a table of every document in the index).
+    static SCORES: std::cell::RefCell<Scores> = std::cell::RefCell::default();
+}
+
+/// Scores of the documents a review's fingerprints point to, in a table with a slot per document of the index:
+/// adding to a slot is one memory access, where a hash map of the candidates cost several.
+#[derive(Debug, Default)]
+struct Scores {
+    score: Vec<f32>,
+    /// Documents with a non-zero score, so that ranking and clearing visit only them.
+    touched: Vec<DocId>,
+    previous: Vec<DocId>,
+}
+
+impl Scores {
+    fn reset(&mut self, docs: usize) {
+        for &doc in &self.touched {
+            self.score[doc as usize] = 0.0;
+        }
+        self.touched.clear();
+        self.previous.clear();
+        if self.score.len() < docs {
+            self.score.resize(docs, 0.0);
+        }
+    }
+
+    fn add(&mut self, doc: DocId, weight: f32) {
+        let slot = &mut self.score[doc as usize];
+        if *slot == 0.0 {
+            self.touched.push(doc);
+        }
+        *slot += weight;
+    }
+
+    /// The best `max` documents, best first (ties by document number), and the earlier years apart.
+    fn ranked(&mut self, max: usize) -> (Vec<DocId>, Vec<DocId>) {
+        let mut ranked: Vec<(DocId, f32)> = self.touched.iter().map(|&d| (d, self.score[d as usize])).collect();
+        let order = |a: &(DocId, f32), b: &(DocId, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if ranked.len() > max && max > 0 {
+            ranked.select_nth_unstable_by(max - 1, order);
+        }
+        ranked.truncate(max);
+        ranked.sort_unstable_by(order);
+        self.previous.sort_unstable();
+        self.previous.dedup();
+        (ranked.into_iter().map(|(d, _)| d).collect(), self.previous.clone())
+    }
+}
+
+/// Candidate retrieval alone, the first step of [`find`]: the documents sharing fingerprints with a text of these
+/// significant chars (a skeleton's, or [`super::significant_chars`] of a raw text), best first, and the same
+/// author's earlier years. It answers what a MinHash-LSH query answers, so the benchmark times it beside one.
 pub fn candidate_sources(
     index: &Index,
-    query: &Skeleton,
+    chars: &[char],
     me: &Querier<'_>,
     options: &CopyOptions,
 ) -> (Vec<DocId>, Vec<DocId>) {
-    let fps = super::fingerprint::fingerprints(&query.chars, index.params().k, index.params().w);
+    let fps = super::fingerprint::fingerprints(chars, index.params().k, index.params().w);
     candidates(index, &fps, me, options)
 }
 
@@ -177,6 +224,9 @@ pub fn find(
 struct Positions {
     first: FxHashMap<u64, u32>,
     next: Vec<u32>,
+    /// A bit per value of a hash's top bits, set for the material's hashes: most k-grams of a source are not in
+    /// the material, and this answers so from 8 KiB in cache before any map lookup.
+    seen: HashBits,
 }
 
 impl Positions {
@@ -186,18 +236,21 @@ impl Positions {
         let mut first: FxHashMap<u64, u32> = FxHashMap::default();
         first.reserve(hashes.len());
         let mut next = vec![Self::END; hashes.len()];
+        let mut seen = HashBits::default();
         // Walked backwards, each position is linked in front of the later ones, so a
         // chain lists positions in text order.
         for (i, h) in hashes.iter().enumerate().rev() {
+            seen.insert(*h);
             if let Some(later) = first.insert(*h, i as u32) {
                 next[i] = later;
             }
         }
-        Self { first, next }
+        Self { first, next, seen }
     }
 
     fn of(&self, hash: u64) -> impl Iterator<Item = usize> + '_ {
-        let mut at = self.first.get(&hash).copied().unwrap_or(Self::END);
+        let found = if self.seen.may_contain(hash) { self.first.get(&hash).copied() } else { None };
+        let mut at = found.unwrap_or(Self::END);
         std::iter::from_fn(move || {
             (at != Self::END).then(|| {
                 let here = at as usize;
@@ -205,6 +258,34 @@ impl Positions {
                 here
             })
         })
+    }
+}
+
+/// A one-hash Bloom filter of 2^16 bits over well-mixed 64-bit values (k-gram hashes, bigram keys): with a few
+/// thousand values in it, nineteen lookups in twenty of absent values stop here.
+#[derive(Debug, Clone)]
+struct HashBits(Box<[u64; 1024]>);
+
+impl Default for HashBits {
+    fn default() -> Self {
+        Self(Box::new([0; 1024]))
+    }
+}
+
+impl HashBits {
+    fn slot(value: u64) -> (usize, u64) {
+        let bit = (value >> 48) as usize;
+        (bit >> 6, 1 << (bit & 63))
+    }
+
+    fn insert(&mut self, value: u64) {
+        let (word, mask) = Self::slot(value);
+        self.0[word] |= mask;
+    }
+
+    fn may_contain(&self, value: u64) -> bool {
+        let (word, mask) = Self::slot(value);
+        self.0[word] & mask != 0
     }
 }
 
@@ -319,6 +400,12 @@ fn paint(len: usize, mut runs: Vec<Match>) -> Vec<Match> {
 
 type Bigram = u64;
 
+/// A bigram's bits mixed, so that its top bits (two chars' high bits, nearly constant in Chinese) can key a
+/// [`HashBits`].
+fn spread(g: Bigram) -> u64 {
+    g.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 fn bigrams(chars: &[char]) -> Vec<Bigram> {
     let mut out: Vec<Bigram> = chars.windows(2).map(|w| (u64::from(w[0]) << 32) | u64::from(w[1])).collect();
     out.sort_unstable();
@@ -354,6 +441,11 @@ fn near_clauses(
     // Source clauses by bigram, as one sorted list of (bigram, clause) pairs, so each
     // open clause meets only the clauses it shares something with and no bigram needs
     // an allocation of its own.
+    // Only bigrams that some open clause has can raise an overlap: the sources' other bigrams count in their
+    // clauses' sizes but are not listed, which keeps the list to sort short.
+    let open_grams: Vec<Vec<Bigram>> = open.iter().map(|c| bigrams(&query.chars[(*c).clone()])).collect();
+    let mut wanted = HashBits::default();
+    open_grams.iter().flatten().for_each(|g| wanted.insert(spread(*g)));
     let mut targets: Vec<(DocId, Range<usize>, usize)> = Vec::new();
     let mut by_bigram: Vec<(Bigram, u32)> = Vec::new();
     for &(doc, source) in docs {
@@ -363,7 +455,7 @@ fn near_clauses(
             }
             let grams = bigrams(&source.skeleton.chars[clause.clone()]);
             let t = targets.len() as u32;
-            by_bigram.extend(grams.iter().map(|g| (*g, t)));
+            by_bigram.extend(grams.iter().filter(|g| wanted.may_contain(spread(**g))).map(|g| (*g, t)));
             targets.push((doc, clause, grams.len()));
         }
     }
@@ -374,8 +466,7 @@ fn near_clauses(
     };
     let mut out = Vec::new();
     let mut shared: FxHashMap<u32, u32> = FxHashMap::default();
-    for clause in open {
-        let grams = bigrams(&query.chars[clause.clone()]);
+    for (clause, grams) in open.into_iter().zip(open_grams) {
         shared.clear();
         for g in &grams {
             for t in holders(*g) {

@@ -85,7 +85,9 @@ pub fn winnow(hashes: &[u64], w: usize) -> Vec<Fingerprint> {
 }
 
 /// Fingerprints of a skeleton: the same as [`winnow`] over [`kgram_hashes`], in one pass with no vector of all
-/// the k-gram hashes and one `mix` per char. The index build spends much of its time here.
+/// the k-gram hashes and one `mix` per char. The index build and candidate retrieval spend much of their time here,
+/// so the window's minimum is kept as a plain position (robust winnowing, as in the paper) and the window is only
+/// scanned again when that minimum leaves it, about once in `w` steps.
 pub fn fingerprints(chars: &[char], k: usize, w: usize) -> Vec<Fingerprint> {
     let w = w.max(1);
     if k == 0 || chars.len() < k + w {
@@ -97,9 +99,13 @@ pub fn fingerprints(chars: &[char], k: usize, w: usize) -> Vec<Fingerprint> {
     let mut ring: Vec<u64> = chars[..k].iter().map(|&c| mix(c)).collect();
     let mut h = ring.iter().fold(0u64, |acc, &m| acc.wrapping_mul(BASE).wrapping_add(m));
     let mut slot = 0;
-    let mut window: std::collections::VecDeque<(usize, u64)> = std::collections::VecDeque::with_capacity(w + 1);
+    // The last w k-gram hashes, k-gram i at i % w; `at` follows i % w without dividing.
+    let mut window = vec![0u64; w];
+    let mut at = 0;
     let mut out: Vec<Fingerprint> = Vec::with_capacity(grams * 2 / (w + 1) + 2);
-    let mut last: Option<usize> = None;
+    // The rightmost smallest hash of the window, and the position last reported.
+    let (mut min_pos, mut min) = (0usize, u64::MAX);
+    let mut last = usize::MAX;
     for i in 0..grams {
         if i > 0 {
             let entering = mix(chars[i + k - 1]);
@@ -108,23 +114,33 @@ pub fn fingerprints(chars: &[char], k: usize, w: usize) -> Vec<Fingerprint> {
             slot = if slot + 1 == k { 0 } else { slot + 1 };
         }
         let hash = finish(h);
-        while window.back().is_some_and(|&(_, v)| v >= hash) {
-            window.pop_back();
+        window[at] = hash;
+        at = if at + 1 == w { 0 } else { at + 1 };
+        if i >= w && min_pos <= i - w {
+            // The minimum left the window: scan it again, oldest first (it starts at `at`).
+            let (offset, value) = rightmost_min(&window, at);
+            (min_pos, min) = (i + 1 - w + offset, value);
+        } else if hash <= min {
+            (min_pos, min) = (i, hash);
         }
-        window.push_back((i, hash));
-        if window.front().is_some_and(|&(j, _)| j + w <= i) {
-            window.pop_front();
-        }
-        if i + 1 >= w {
-            if let Some(&(min, value)) = window.front() {
-                if last != Some(min) {
-                    out.push(Fingerprint { hash: value, pos: min as u32 });
-                    last = Some(min);
-                }
-            }
+        if i + 1 >= w && min_pos != last {
+            out.push(Fingerprint { hash: min, pos: min_pos as u32 });
+            last = min_pos;
         }
     }
     out
+}
+
+/// The rightmost smallest hash of a full window whose oldest hash stands at `oldest`: its age order and value.
+fn rightmost_min(window: &[u64], oldest: usize) -> (usize, u64) {
+    let (newer, older) = window.split_at(oldest);
+    let mut best = (0, u64::MAX);
+    for (age, &value) in older.iter().chain(newer).enumerate() {
+        if value <= best.1 {
+            best = (age, value);
+        }
+    }
+    best
 }
 
 #[cfg(test)]

@@ -206,6 +206,13 @@ fn boilerplate(index: &Index, text: &NormText, skeleton: &Skeleton, me: &Querier
     let params = index.params();
     let fps = fingerprints(&skeleton.chars, params.k, params.w);
     let own = usize::from(me.id.is_some_and(|id| index.doc_id(id).is_some()));
+    // Every distinct hash looked up at once (see `Index::lookup_many`), then counted.
+    let mut hashes: Vec<u32> = fps.iter().map(|f| short(f.hash)).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    let runs = index.lookup_many(&hashes);
+    let authors: Vec<usize> = hashes.iter().zip(runs).map(|(&hash, run)| index.authors_in(hash, run)).collect();
+    let authors_of = |hash: u32| hashes.binary_search(&hash).map_or(0, |i| authors[i]);
     let mut out = Vec::new();
     let mut next = 0;
     for sentence in sentences(text, skeleton) {
@@ -216,7 +223,7 @@ fn boilerplate(index: &Index, text: &NormText, skeleton: &Skeleton, me: &Querier
             .iter()
             .take_while(|f| f.pos as usize + params.k <= sentence.end)
             .filter(|f| f.pos as usize >= sentence.start);
-        let documents = inside.map(|f| index.authors_with(short(f.hash))).min();
+        let documents = inside.map(|f| authors_of(short(f.hash))).min();
         if let Some(documents) = documents {
             out.push((sentence, documents.saturating_sub(own)));
         }

@@ -3,8 +3,9 @@
 //! Copy detection compares skeletons, so punctuation and layout edits change nothing.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
-use crate::normalize::NormText;
+use crate::normalize::{self, NormText};
 
 /// Glyphs that web pages and converters insert between characters as separators or
 /// decoration; they are never part of what a member wrote.
@@ -13,6 +14,60 @@ const NOISE: &[char] = &['丨', '丶', '丿', '乛', '亅', '乚', '〡', '〢',
 /// Whether a normalized char takes part in matching.
 pub fn is_significant(c: char) -> bool {
     crate::segment::is_significant(c) && !NOISE.contains(&c)
+}
+
+/// The significant chars of a text, exactly as `Skeleton::new(&NormText::new(source)).chars` has them, in one
+/// pass of table lookups without building the normalized text: all that fingerprints need, so the index build and
+/// candidate retrieval skip the normalizer's line, paragraph and origin bookkeeping. This holds because that
+/// bookkeeping only removes or rewrites whitespace, markup and punctuation, none of them significant.
+pub fn significant_chars(text: &str) -> Vec<char> {
+    let table = table();
+    let mut out = Vec::with_capacity(text.len() / 3 + 1);
+    // fast2s converts a char by the chars on either side of it ('0' beyond the ends), so this one does too.
+    let mut chars = text.chars().peekable();
+    let mut prev = '0';
+    while let Some(c) = chars.next() {
+        let mapped = match table.get(c as usize) {
+            Some(&CONVERT) => convert(prev, c, chars.peek().copied().unwrap_or('0')),
+            Some(&mapped) => mapped,
+            None => skeleton_char(c).unwrap_or(NOTHING),
+        };
+        if mapped != NOTHING {
+            out.push(mapped);
+        }
+        prev = c;
+    }
+    out
+}
+
+/// A char that fast2s may change, converted between its neighbours as fast2s converts it inside a text (rare:
+/// materials are written in simplified script).
+fn convert(prev: char, c: char, next: char) -> char {
+    let converted = normalize::simplified(&String::from_iter([prev, c, next]));
+    converted.get(1).copied().and_then(skeleton_char).unwrap_or(NOTHING)
+}
+
+/// Table entries: no significant char, and a char to be converted to simplified script first.
+const NOTHING: char = '\0';
+const CONVERT: char = '\u{1}';
+
+/// What the skeleton has for a char of simplified text, if anything.
+fn skeleton_char(c: char) -> Option<char> {
+    normalize::canonical(c).filter(|&k| is_significant(k))
+}
+
+/// For every char of the Basic Multilingual Plane, what the skeleton has for it (`NOTHING`, `CONVERT` or a char).
+fn table() -> &'static [char] {
+    static TABLE: OnceLock<Box<[char]>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..0x10000u32)
+            .map(|code| match char::from_u32(code) {
+                None => NOTHING,
+                Some(c) if normalize::may_convert(c) => CONVERT,
+                Some(c) => skeleton_char(c).unwrap_or(NOTHING),
+            })
+            .collect()
+    })
 }
 
 /// Whether the line break at `at` ends a passage: after a full stop, or before a
@@ -92,7 +147,54 @@ impl Skeleton {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::input::Source;
+
+    fn full_path(text: &str) -> Vec<char> {
+        Source::from_text(text).map(|s| Skeleton::new(&NormText::new(&s)).chars).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_example_material_has_the_same_significant_chars_both_ways() {
+        let text = include_str!("../../../../examples/material-2021-county.txt");
+        assert_eq!(significant_chars(text), full_path(text));
+        assert!(significant_chars(text).len() > 1000);
+    }
+
+    #[test]
+    fn traditional_script_and_context_conversions_take_the_normalizer_s_path() {
+        for text in ["學習貫徹黨的創新理論", "看著苧麻，藉口", "ＡＢ１學", "著", "慰藉", "顯著", "乾隆的乾兒子", "藉"]
+        {
+            assert_eq!(significant_chars(text), full_path(text), "{text}");
+        }
+        assert_eq!(significant_chars("學習").iter().collect::<String>(), "学习");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// Whatever the text, the one-pass chars are the normalizer's skeleton: markdown, wrapped lines, widths,
+        /// noise glyphs, format chars, traditional script and any char at all.
+        #[test]
+        fn one_pass_chars_equal_the_skeleton_of_the_normalized_text(pieces in proptest::collection::vec(prop_oneof![
+            Just("\n".to_owned()), Just("\r\n".to_owned()), Just("\r".to_owned()), Just("# ".to_owned()),
+            Just("**".to_owned()), Just("__".to_owned()), Just("- ".to_owned()), Just("• ".to_owned()),
+            Just("一、".to_owned()), Just("（一）".to_owned()), Just("1.".to_owned()), Just("。".to_owned()),
+            Just(".".to_owned()), Just("\u{3000}".to_owned()), Just("\u{200b}".to_owned()), Just("丨".to_owned()),
+            Just("ＡＢ１ａ".to_owned()), Just("〇々".to_owned()), Just("\u{e0041}".to_owned()),
+            "[a-zA-Z0-9 ]{1,4}", "[\u{4e00}-\u{9fff}]{1,20}", "[學習黨貫徹們這著藉苧麻]{1,3}",
+            // fast2s's conversions that depend on a neighbour.
+            "[慰狼藉口憑乾隆坤卦兒寬覆答批回甚夥瞭望幺麽樊於]{1,4}",
+            any::<char>().prop_map(String::from),
+        ], 0..60)) {
+            let text = pieces.concat();
+            if Source::from_text(text.as_str()).is_ok() {
+                prop_assert_eq!(significant_chars(&text), full_path(&text));
+            }
+        }
+    }
 
     #[test]
     fn punctuation_space_and_noise_are_not_significant() {
