@@ -105,9 +105,11 @@ echo "Copy detection: mingjing vs datasketch MinHashLSH (128 perm, 5-char shingl
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 git diff --quiet HEAD -- crates Cargo.toml 2>/dev/null || commit="$commit, crates/ differ from it"
 echo "commit $commit; $(nproc) cores, $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); seed $seed; $queries reviews per size on one thread; load average $load_start at start, $load_end at end"
-echo "ours: build = decode + normalize + skeleton + winnow + Index::build, from texts in memory; index = write_index bytes;"
+echo "ours: index build = decode + significant chars + winnow + Index::build, from texts in memory (the build that also"
+echo "      keeps every normalized text for the reviews is the line below it); index = write_index bytes;"
 echo "      texts for verification live in the caller's MemoryTexts, outside the index; review = review_against (parse,"
 echo "      all checks, copy detection) with the material itself in the index and excluded; copy-only = copy::check."
+echo "      candidate retrieval = decode + significant chars + winnow + look up + rank, from the raw text."
 echo "datasketch: candidate retrieval only (MinHash + insert; MinHash + query). baseline: one thread, normalization included."
 echo
 if compgen -G "$tmp/results/ours-*.json" >/dev/null; then

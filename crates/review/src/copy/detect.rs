@@ -79,11 +79,8 @@ impl Me {
 
 /// Candidate documents ranked by shared fingerprints; the same author's earlier years
 /// apart.
-fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &CopyOptions) -> (Vec<DocId>, Vec<DocId>) {
+fn candidates(index: &Index, looked: &Looked, me: &Querier<'_>, options: &CopyOptions) -> (Vec<DocId>, Vec<DocId>) {
     let me = Me::new(index, me);
-    let mut hashes: Vec<u32> = fps.iter().map(|f| short(f.hash)).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
     let common = options.candidate_df(index.len());
     let own_earlier = me.author.map_or(&[][..], |a| index.earlier_of(a));
     SCORES.with_borrow_mut(|scores| {
@@ -95,8 +92,7 @@ fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &Co
             Relation::OwnPreviousYear => scores.previous.push(doc),
             Relation::Own => {}
         };
-        let runs = index.lookup_many(&hashes);
-        for (hash, run) in hashes.into_iter().zip(runs) {
+        for (&hash, &run) in looked.hashes.iter().zip(&looked.runs) {
             let (sorted, pending) = (index.postings_in(run), index.pending_of(hash));
             let df = sorted.len() + pending.len();
             let weight = 1.0 / df as f32;
@@ -111,6 +107,29 @@ fn candidates(index: &Index, fps: &[Fingerprint], me: &Querier<'_>, options: &Co
         }
         scores.ranked(options.max_candidates)
     })
+}
+
+/// A material's distinct fingerprint hashes, sorted, and where the index keeps each one's postings: looked up once
+/// for candidate selection and the 套话 counts alike, as the lookups are the part that grows with the index.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Looked {
+    pub(crate) hashes: Vec<u32>,
+    pub(crate) runs: Vec<(usize, usize)>,
+}
+
+impl Looked {
+    pub(crate) fn new(index: &Index, fps: &[Fingerprint]) -> Self {
+        let mut hashes: Vec<u32> = fps.iter().map(|f| short(f.hash)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        let runs = index.lookup_many(&hashes);
+        Self { hashes, runs }
+    }
+
+    /// The index of a hash in `hashes`.
+    pub(crate) fn position(&self, hash: u32) -> Option<usize> {
+        self.hashes.binary_search(&hash).ok()
+    }
 }
 
 thread_local! {
@@ -174,23 +193,22 @@ pub fn candidate_sources(
     options: &CopyOptions,
 ) -> (Vec<DocId>, Vec<DocId>) {
     let fps = super::fingerprint::fingerprints(chars, index.params().k, index.params().w);
-    candidates(index, &fps, me, options)
+    candidates(index, &Looked::new(index, &fps), me, options)
 }
 
-/// Finds the copies in a material.
-pub fn find(
+/// Finds the copies in a material, given its k-gram hashes and its fingerprints looked up.
+pub(crate) fn find(
     index: &Index,
     texts: &dyn SourceTexts,
     query: &Skeleton,
+    (query_hashes, looked): (&[u64], &Looked),
     clauses: &[Range<usize>],
     me: &Querier<'_>,
     options: &CopyOptions,
 ) -> Found {
     let k = index.params().k;
-    let query_hashes = kgram_hashes(&query.chars, k);
-    let fps = super::fingerprint::winnow(&query_hashes, index.params().w);
-    let (others, previous) = candidates(index, &fps, me, options);
-    let positions = Positions::new(&query_hashes);
+    let (others, previous) = candidates(index, looked, me, options);
+    let positions = Positions::new(query_hashes);
     let mut found = Found::default();
     for doc in others.iter().chain(&previous) {
         if let Some(source) = texts.source(&index.doc(*doc).id) {

@@ -582,17 +582,28 @@ impl Index {
     }
 
     fn count_authors(&self, hash: u32, sorted: &[DocId], pending: &[DocId]) -> usize {
-        if pending.is_empty() {
+        // Only hashes with COMMON_DF merged postings have a count kept; asking the large map for the others would
+        // cost a cache miss each.
+        if pending.is_empty() && sorted.len() >= COMMON_DF {
             if let Some(&n) = self.common_authors.get(&hash) {
                 return n as usize;
             }
         }
-        let mut seen: Vec<u32> = sorted
-            .iter()
-            .chain(pending)
-            .filter(|d| !self.info[**d as usize].removed)
-            .map(|&d| self.author_key(d))
-            .collect();
+        let authors =
+            sorted.iter().chain(pending).filter(|d| !self.info[**d as usize].removed).map(|&d| self.author_key(d));
+        if sorted.len() + pending.len() < COMMON_DF {
+            // Most hashes of a material: its own document and perhaps one more, counted without allocating.
+            let mut seen = [0u32; COMMON_DF];
+            let mut n = 0;
+            for author in authors {
+                if !seen[..n].contains(&author) {
+                    seen[n] = author;
+                    n += 1;
+                }
+            }
+            return n;
+        }
+        let mut seen: Vec<u32> = authors.collect();
         seen.sort_unstable();
         seen.dedup();
         seen.len()

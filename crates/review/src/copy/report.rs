@@ -6,8 +6,8 @@ use std::ops::Range;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::detect::{self, Found, Match, Tier};
-use super::fingerprint::fingerprints;
+use super::detect::{self, Found, Looked, Match, Tier};
+use super::fingerprint::{Fingerprint, kgram_hashes, winnow};
 use super::index::{Index, short};
 use super::skeleton::{Skeleton, is_significant};
 use super::{CopyOptions, Querier, SourceTexts, clauses, sentences};
@@ -112,11 +112,15 @@ pub fn check(
 ) -> CopyReport {
     let skeleton = Skeleton::new(text);
     let clauses = clauses(text, &skeleton);
-    let found = detect::find(index, texts, &skeleton, &clauses, me, options);
+    let params = index.params();
+    let kgrams = kgram_hashes(&skeleton.chars, params.k);
+    let fps = winnow(&kgrams, params.w);
+    let looked = Looked::new(index, &fps);
+    let found = detect::find(index, texts, &skeleton, (&kgrams, &looked), &clauses, me, options);
     let total = skeleton.len().max(1) as f64;
 
     let copied = mask(skeleton.len(), &found.copies);
-    let boilerplate = boilerplate(index, text, &skeleton, me);
+    let boilerplate = boilerplate(index, text, &skeleton, (&fps, &looked), me);
     let mut excluded = vec![false; skeleton.len()];
     let common = options.boilerplate_authors(index.authors.len());
     for b in boilerplate.iter().filter(|b| b.1 >= common) {
@@ -202,17 +206,18 @@ fn spans(index: &Index, text: &NormText, skeleton: &Skeleton, found: &Found, mat
 
 /// Per sentence (skeleton range), how many other authors' documents contain all of its
 /// fingerprints, estimated by its rarest fingerprint.
-fn boilerplate(index: &Index, text: &NormText, skeleton: &Skeleton, me: &Querier<'_>) -> Vec<(Range<usize>, usize)> {
+fn boilerplate(
+    index: &Index,
+    text: &NormText,
+    skeleton: &Skeleton,
+    (fps, looked): (&[Fingerprint], &Looked),
+    me: &Querier<'_>,
+) -> Vec<(Range<usize>, usize)> {
     let params = index.params();
-    let fps = fingerprints(&skeleton.chars, params.k, params.w);
     let own = usize::from(me.id.is_some_and(|id| index.doc_id(id).is_some()));
-    // Every distinct hash looked up at once (see `Index::lookup_many`), then counted.
-    let mut hashes: Vec<u32> = fps.iter().map(|f| short(f.hash)).collect();
-    hashes.sort_unstable();
-    hashes.dedup();
-    let runs = index.lookup_many(&hashes);
-    let authors: Vec<usize> = hashes.iter().zip(runs).map(|(&hash, run)| index.authors_in(hash, run)).collect();
-    let authors_of = |hash: u32| hashes.binary_search(&hash).map_or(0, |i| authors[i]);
+    let authors: Vec<usize> =
+        looked.hashes.iter().zip(&looked.runs).map(|(&hash, &run)| index.authors_in(hash, run)).collect();
+    let authors_of = |hash: u32| looked.position(hash).map_or(0, |i| authors[i]);
     let mut out = Vec::new();
     let mut next = 0;
     for sentence in sentences(text, skeleton) {
