@@ -351,6 +351,48 @@ mod tests {
         assert!(report.previous_year_copies.iter().all(|c| c.source == "last-year"));
     }
 
+    #[test]
+    fn a_colleague_s_earlier_material_is_a_source_like_any_other() {
+        let text = SENTENCES[..3].join("。") + "。";
+        let mut index = Index::default();
+        let mut texts = MemoryTexts::default();
+        let d = doc(&text);
+        index.add("colleague-last-year", Some("李四"), DocKind::PreviousYear, &d.skeleton).expect("add");
+        texts.insert("colleague-last-year", Arc::new(d));
+        let norm = NormText::new(&Source::from_text(text.as_str()).expect("text"));
+        let me = Querier { id: Some("current"), author: Some("张三") };
+        let report = check(&index, &texts, &norm, &[], &[], &me, &CopyOptions::default());
+        assert!(report.copy_ratio > 0.95, "{}", report.copy_ratio);
+        assert!(report.copies.iter().all(|c| c.source == "colleague-last-year"));
+        assert!(report.previous_year_copies.is_empty());
+    }
+
+    /// Text that dozens of colleagues also have names no colleague as a source, but repeating one's own earlier
+    /// material is still found (年年提、年年有), however common its wording.
+    #[test]
+    fn one_s_own_earlier_material_is_found_through_common_passages() {
+        let text = SENTENCES[..3].join("。") + "。";
+        let mut index = Index::default();
+        let mut texts = MemoryTexts::default();
+        let options = CopyOptions::default();
+        for i in 0..80 {
+            let id = format!("colleague-{i}");
+            let d = doc(&text);
+            index.add(&id, Some(&format!("同事{i}")), DocKind::Member, &d.skeleton).expect("add");
+            texts.insert(&id, Arc::new(d));
+        }
+        let d = doc(&text);
+        index.add("mine-last-year", Some("张三"), DocKind::PreviousYear, &d.skeleton).expect("add");
+        texts.insert("mine-last-year", Arc::new(d));
+        index.merge();
+        let norm = NormText::new(&Source::from_text(text.as_str()).expect("text"));
+        let me = Querier { id: Some("current"), author: Some("张三") };
+        let report = check(&index, &texts, &norm, &[], &[], &me, &options);
+        assert!(report.copies.is_empty(), "every passage is in 80 documents: none of them is the source");
+        assert!(report.previous_year_ratio > 0.95, "{}", report.previous_year_ratio);
+        assert!(report.previous_year_copies.iter().all(|c| c.source == "mine-last-year"));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
 
