@@ -104,9 +104,9 @@ pub enum Texts {
 }
 
 /// One file read for the index: its text if kept, its skeleton length and its hashes.
-type Read = (Option<SourceDoc>, usize, Vec<u32>);
+type Indexed = (Option<SourceDoc>, usize, Vec<u32>);
 
-fn read_for_index(path: &Path, params: Params, texts: Texts) -> Result<Read, String> {
+fn read_for_index(path: &Path, params: Params, texts: Texts) -> Result<Indexed, String> {
     match texts {
         Texts::Keep => {
             let doc = load(path)?;
@@ -144,7 +144,7 @@ pub struct Loaded {
 /// Reads the files, in parallel, into a fresh index, keeping their texts in memory or not.
 pub fn index_files(files: Vec<CorpusFile>, params: Params, what: &str, keep: Texts) -> Result<Loaded, IndexError> {
     let bar = progress(files.len(), what);
-    let loaded: Vec<Result<Read, String>> = files
+    let loaded: Vec<Result<Indexed, String>> = files
         .par_iter()
         .map(|f| {
             let read = read_for_index(&f.path, params, keep);

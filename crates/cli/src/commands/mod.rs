@@ -41,17 +41,21 @@ pub fn block_on(body: impl Future<Output = Result<(), String>>) -> ExitCode {
     finish(runtime().and_then(|rt| rt.block_on(body)))
 }
 
-/// The database a command names with `--db`, else the configuration's (file, environment, default).
-pub fn database_url(db: Option<&str>, config: Option<&Path>) -> Result<DatabaseUrl, String> {
+/// The configuration a command runs with: file, environment and default, with `--db` over them.
+fn config(db: Option<&str>, config: Option<&Path>) -> Result<Config, String> {
     let flags = ConfigLayer { database_url: db.map(DatabaseUrl::new), ..ConfigLayer::default() };
-    Ok(Config::load(config, &flags).map_err(|e| e.to_string())?.config.database_url)
+    Ok(Config::load(config, &flags).map_err(|e| e.to_string())?.config)
+}
+
+/// The database a command names with `--db`, else the configuration's (file, environment, default).
+pub fn database_url(db: Option<&str>, config_file: Option<&Path>) -> Result<DatabaseUrl, String> {
+    Ok(config(db, config_file)?.database_url)
 }
 
 /// Opens the database a command names, writing audit entries with the configured hash (SM3 or SHA-256) as the
 /// server does.
-pub async fn connect(db: Option<&str>, config: Option<&Path>) -> Result<Store, String> {
-    let flags = ConfigLayer { database_url: db.map(DatabaseUrl::new), ..ConfigLayer::default() };
-    let config = Config::load(config, &flags).map_err(|e| e.to_string())?.config;
+pub async fn connect(db: Option<&str>, config_file: Option<&Path>) -> Result<Store, String> {
+    let config = config(db, config_file)?;
     let url = &config.database_url;
     let store = Store::connect(url.expose_secret()).await.map_err(|e| format!("无法打开数据库 {url}：{e}"))?;
     Ok(store.with_audit_hash(config.audit_hash))

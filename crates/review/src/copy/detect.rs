@@ -456,11 +456,10 @@ fn near_clauses(
     if open.is_empty() || docs.is_empty() {
         return Vec::new();
     }
-    // Source clauses by bigram, as one sorted list of (bigram, clause) pairs, so each
-    // open clause meets only the clauses it shares something with and no bigram needs
-    // an allocation of its own.
-    // Only bigrams that some open clause has can raise an overlap: the sources' other bigrams count in their
-    // clauses' sizes but are not listed, which keeps the list to sort short.
+    // Source clauses by bigram, as one sorted list of (bigram, clause) pairs, so each open clause meets only the
+    // clauses it shares something with and no bigram needs an allocation of its own. Only bigrams that some open
+    // clause has can raise an overlap: the sources' other bigrams count in their clauses' sizes but are not
+    // listed, which keeps the list to sort short.
     let open_grams: Vec<Vec<Bigram>> = open.iter().map(|c| bigrams(&query.chars[(*c).clone()])).collect();
     let mut wanted = HashBits::default();
     open_grams.iter().flatten().for_each(|g| wanted.insert(spread(*g)));

@@ -518,27 +518,16 @@ impl Index {
     /// same way, for the caller. One lookup at a time, each would wait out its own misses: measured at 100k
     /// materials, the passes halve candidate retrieval.
     pub fn lookup_many(&self, hashes: &[u32]) -> Vec<(usize, usize)> {
-        let bucket = |hash: u32| {
-            let b = (hash >> (32 - BUCKET_BITS)) as usize;
-            (self.buckets[b] as usize, self.buckets[b + 1] as usize)
-        };
         let mut fetched = 0u32;
         for &hash in hashes {
-            let (lo, hi) = bucket(hash);
+            let (lo, hi) = self.bucket(hash);
             if hi > lo {
                 fetched ^= self.hashes[lo + guess(hi - lo, hash)];
             }
         }
         // Keeps the passes from being optimized away; the value itself means nothing.
         fetched = std::hint::black_box(fetched);
-        let runs: Vec<(usize, usize)> = hashes
-            .iter()
-            .map(|&hash| {
-                let (lo, hi) = bucket(hash);
-                let (start, end) = find_run(&self.hashes[lo..hi], hash);
-                (lo + start, lo + end)
-            })
-            .collect();
+        let runs: Vec<(usize, usize)> = hashes.iter().map(|&hash| self.run(hash)).collect();
         for &(start, end) in &runs {
             if end > start {
                 fetched ^= self.postings[start];
@@ -561,13 +550,22 @@ impl Index {
         self.pending.get(&hash).map_or(&[][..], Vec::as_slice)
     }
 
+    /// Where the hashes with the top bits of `hash` lie in the sorted arrays.
+    fn bucket(&self, hash: u32) -> (usize, usize) {
+        let b = (hash >> (32 - BUCKET_BITS)) as usize;
+        (self.buckets[b] as usize, self.buckets[b + 1] as usize)
+    }
+
+    /// Where the merged postings of `hash` lie in the sorted arrays.
+    fn run(&self, hash: u32) -> (usize, usize) {
+        let (lo, hi) = self.bucket(hash);
+        let (start, end) = find_run(&self.hashes[lo..hi], hash);
+        (lo + start, lo + end)
+    }
+
     /// The documents posted under a hash: sorted part and pending part.
     pub fn lookup(&self, hash: u32) -> (&[DocId], &[DocId]) {
-        let bucket = (hash >> (32 - BUCKET_BITS)) as usize;
-        let (lo, hi) = (self.buckets[bucket] as usize, self.buckets[bucket + 1] as usize);
-        let (start, end) = find_run(&self.hashes[lo..hi], hash);
-        let pending = self.pending.get(&hash).map_or(&[][..], Vec::as_slice);
-        (&self.postings[lo + start..lo + end], pending)
+        (self.postings_in(self.run(hash)), self.pending_of(hash))
     }
 
     /// Distinct authors whose live documents carry a hash.
@@ -685,7 +683,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The windowed search finds exactly the run a search of the whole bucket finds, for hashes in the
+        /// The walk from the guessed place finds exactly the run a search of the whole bucket finds, for hashes in the
         /// bucket and around it, with runs long and short, the guess right or far off.
         #[test]
         fn a_run_is_found_as_a_whole_bucket_search_finds_it(
