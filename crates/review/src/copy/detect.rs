@@ -86,26 +86,22 @@ fn candidates(index: &Index, looked: &Looked, me: &Querier<'_>, options: &CopyOp
     SCORES.with_borrow_mut(|scores| {
         scores.reset(index.doc_count());
         // Rare fingerprints weigh more: a source that shares one uncommon passage must rank
-        // above documents that share only 套话 of middling frequency.
-        let mut note = |doc: DocId, weight: f32| match me.relation(index, doc) {
-            Relation::Other => scores.add(doc, weight),
-            Relation::OwnPreviousYear => scores.previous.push(doc),
-            Relation::Own => {}
-        };
+        // above documents that share only 套话 of middling frequency. Every document posted is scored, the
+        // material's own among them; who wrote what is asked only of the few thousand scored, not of every posting.
         for (&hash, &run) in looked.hashes.iter().zip(&looked.runs) {
             let (sorted, pending) = (index.postings_in(run), index.pending_of(hash));
             let df = sorted.len() + pending.len();
             let weight = 1.0 / df as f32;
             if df <= common {
-                sorted.iter().chain(pending).for_each(|&doc| note(doc, weight));
+                sorted.iter().chain(pending).for_each(|&doc| scores.add(doc, weight));
                 continue;
             }
             // A fingerprint in many documents says nothing about who copied from whom, except from a template or
             // from one's own earlier material: look only there, the latter by looking up the few of one's own.
-            index.templates_posted(hash).for_each(|doc| note(doc, weight));
-            own_earlier.iter().filter(|&&doc| index.earlier_posted(hash, doc)).for_each(|&doc| note(doc, weight));
+            index.templates_posted(hash).for_each(|doc| scores.add(doc, weight));
+            own_earlier.iter().filter(|&&doc| index.earlier_posted(hash, doc)).for_each(|&doc| scores.add(doc, weight));
         }
-        scores.ranked(options.max_candidates)
+        scores.ranked(options.max_candidates, |doc| me.relation(index, doc))
     })
 }
 
@@ -145,7 +141,6 @@ struct Scores {
     score: Vec<f32>,
     /// Documents with a non-zero score, so that ranking and clearing visit only them.
     touched: Vec<DocId>,
-    previous: Vec<DocId>,
 }
 
 impl Scores {
@@ -154,7 +149,6 @@ impl Scores {
             self.score[doc as usize] = 0.0;
         }
         self.touched.clear();
-        self.previous.clear();
         if self.score.len() < docs {
             self.score.resize(docs, 0.0);
         }
@@ -168,18 +162,26 @@ impl Scores {
         *slot += weight;
     }
 
-    /// The best `max` documents, best first (ties by document number), and the earlier years apart.
-    fn ranked(&mut self, max: usize) -> (Vec<DocId>, Vec<DocId>) {
-        let mut ranked: Vec<(DocId, f32)> = self.touched.iter().map(|&d| (d, self.score[d as usize])).collect();
+    /// The best `max` of others' documents, best first (ties by document number), and the same author's earlier
+    /// years apart, in document order.
+    fn ranked(&self, max: usize, relation: impl Fn(DocId) -> Relation) -> (Vec<DocId>, Vec<DocId>) {
+        let mut ranked: Vec<(DocId, f32)> = Vec::with_capacity(self.touched.len());
+        let mut previous: Vec<DocId> = Vec::new();
+        for &doc in &self.touched {
+            match relation(doc) {
+                Relation::Other => ranked.push((doc, self.score[doc as usize])),
+                Relation::OwnPreviousYear => previous.push(doc),
+                Relation::Own => {}
+            }
+        }
         let order = |a: &(DocId, f32), b: &(DocId, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
         if ranked.len() > max && max > 0 {
             ranked.select_nth_unstable_by(max - 1, order);
         }
         ranked.truncate(max);
         ranked.sort_unstable_by(order);
-        self.previous.sort_unstable();
-        self.previous.dedup();
-        (ranked.into_iter().map(|(d, _)| d).collect(), self.previous.clone())
+        previous.sort_unstable();
+        (ranked.into_iter().map(|(d, _)| d).collect(), previous)
     }
 }
 

@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::fingerprints;
+use super::postings::{LONG_MARK, Sorted};
 use super::skeleton::Skeleton;
 
 /// Dense internal number of a document in one index.
@@ -80,11 +81,11 @@ pub struct DocInfo {
     pub removed: bool,
 }
 
+/// Document numbers stay below the mark that a posting slot uses to point to a long run.
+pub(crate) const MAX_DOCS: usize = LONG_MARK as usize - 1;
+
 /// Hashes with at least this many documents get their distinct-author count kept.
 const COMMON_DF: usize = 3;
-
-/// Bits of the hash that pick a bucket of the sorted postings.
-const BUCKET_BITS: u32 = 16;
 
 /// Why an index could not be changed or loaded. `Display` is for users, in Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,11 +110,8 @@ pub struct Index {
     pub(crate) by_id: HashMap<String, DocId>,
     pub(crate) authors: Vec<String>,
     pub(crate) author_ids: HashMap<String, u32>,
-    /// Sorted by hash, then document.
-    pub(crate) hashes: Vec<u32>,
-    pub(crate) postings: Vec<DocId>,
-    /// `buckets[b]..buckets[b + 1]` is where hashes with top bits `b` lie.
-    pub(crate) buckets: Vec<u32>,
+    /// The merged postings, sorted by hash, then document.
+    pub(crate) sorted: Sorted,
     /// Distinct authors per common hash in the sorted postings.
     pub(crate) common_authors: FxHashMap<u32, u32>,
     /// Per document, what candidate selection asks of every posting, packed so that a
@@ -184,49 +182,6 @@ impl Posted {
     }
 }
 
-/// Where `hash` should stand in one bucket's sorted hashes: the hashes are uniform, so the run lies close to where
-/// the hash's value puts it, within a few dozen places even in a bucket of a thousand.
-fn guess(len: usize, hash: u32) -> usize {
-    let offset = u64::from(hash & ((1u32 << (32 - BUCKET_BITS)) - 1));
-    (((offset * len as u64) >> (32 - BUCKET_BITS)) as usize).min(len.saturating_sub(1))
-}
-
-/// The run of `hash` in one bucket's sorted hashes. It walks from the guessed place, as the run is near: a walk of
-/// a few steps over one or two cache lines, with branches a processor predicts, beats a binary search whose every
-/// step is a coin toss. A long walk (a skewed bucket) gives way to binary search.
-fn find_run(slice: &[u32], hash: u32) -> (usize, usize) {
-    const WALK: usize = 64;
-    let n = slice.len();
-    if n == 0 {
-        return (0, 0);
-    }
-    let mut start = guess(n, hash);
-    let mut steps = 0;
-    if slice[start] < hash {
-        while start < n && slice[start] < hash && steps < WALK {
-            start += 1;
-            steps += 1;
-        }
-        if start < n && slice[start] < hash {
-            start += slice[start..].partition_point(|x| *x < hash);
-        }
-    } else {
-        while start > 0 && slice[start - 1] >= hash && steps < WALK {
-            start -= 1;
-            steps += 1;
-        }
-        if start > 0 && slice[start - 1] >= hash {
-            start = slice[..start].partition_point(|x| *x < hash);
-        }
-    }
-    let run = &slice[start..];
-    let end = match run.iter().take(16).position(|x| *x != hash) {
-        Some(len) => start + len,
-        None => start + run.partition_point(|x| *x <= hash),
-    };
-    (start, end)
-}
-
 impl Default for Index {
     fn default() -> Self {
         Self::new(Params::default())
@@ -241,9 +196,7 @@ impl Index {
             by_id: HashMap::new(),
             authors: Vec::new(),
             author_ids: HashMap::new(),
-            hashes: Vec::new(),
-            postings: Vec::new(),
-            buckets: vec![0; (1 << BUCKET_BITS) + 1],
+            sorted: Sorted::default(),
             common_authors: FxHashMap::default(),
             info: Vec::new(),
             templates: Posted::default(),
@@ -290,7 +243,7 @@ impl Index {
 
     /// Total postings, for size figures.
     pub fn posting_count(&self) -> usize {
-        self.postings.len() + self.pending_count
+        self.sorted.len() + self.pending_count
     }
 
     fn intern_author(&mut self, author: Option<&str>) -> Option<u32> {
@@ -307,8 +260,8 @@ impl Index {
     /// Registers a document and returns its number and the hashes to post; a document
     /// with the same id is replaced.
     fn register(&mut self, id: &str, author: Option<&str>, kind: DocKind, chars: usize) -> Result<DocId, IndexError> {
-        if self.docs.len() >= u32::MAX as usize - 1 {
-            return Err(IndexError::Full(u32::MAX as usize - 1));
+        if self.docs.len() >= MAX_DOCS {
+            return Err(IndexError::Full(MAX_DOCS));
         }
         self.remove(id);
         let doc = self.docs.len() as DocId;
@@ -352,7 +305,7 @@ impl Index {
         }
         self.pending_count += hashes.len();
         // Merging costs the whole index; wait until the pending part is a fair share.
-        if self.pending_count > (1 << 20).max(self.postings.len() / 4) {
+        if self.pending_count > (1 << 20).max(self.sorted.len() / 4) {
             self.merge();
         }
         Ok(doc)
@@ -372,14 +325,10 @@ impl Index {
 
     /// Folds the pending postings into the sorted arrays and drops removed documents.
     pub fn merge(&mut self) {
-        let mut pairs: Vec<u64> = Vec::with_capacity(self.postings.len() + self.pending_count);
+        let mut pairs: Vec<u64> = Vec::with_capacity(self.sorted.len() + self.pending_count);
         let live = |doc: DocId, docs: &[DocMeta]| !docs[doc as usize].removed;
         pairs.extend(
-            self.hashes
-                .iter()
-                .zip(&self.postings)
-                .filter(|(_, d)| live(**d, &self.docs))
-                .map(|(h, d)| (u64::from(*h) << 32) | u64::from(*d)),
+            self.sorted.iter().filter(|(_, d)| live(*d, &self.docs)).map(|(h, d)| (u64::from(h) << 32) | u64::from(d)),
         );
         for (h, docs) in self.pending.drain() {
             pairs
@@ -387,9 +336,7 @@ impl Index {
         }
         self.pending_count = 0;
         sort_pairs(&mut pairs);
-        self.hashes = pairs.iter().map(|p| (p >> 32) as u32).collect();
-        self.postings = pairs.iter().map(|p| *p as u32).collect();
-        self.rebuild_buckets();
+        self.sorted = Sorted::from_pairs(&pairs);
         self.count_common_authors();
     }
 
@@ -406,22 +353,9 @@ impl Index {
         // A replaced document left postings under its old number; drop them.
         pairs.retain(|p| !index.docs[(*p as u32) as usize].removed);
         sort_pairs(&mut pairs);
-        index.hashes = pairs.iter().map(|p| (p >> 32) as u32).collect();
-        index.postings = pairs.iter().map(|p| *p as u32).collect();
-        index.rebuild_buckets();
+        index.sorted = Sorted::from_pairs(&pairs);
         index.count_common_authors();
         Ok(index)
-    }
-
-    pub(crate) fn rebuild_buckets(&mut self) {
-        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
-        for h in &self.hashes {
-            buckets[(h >> (32 - BUCKET_BITS)) as usize + 1] += 1;
-        }
-        for b in 1..buckets.len() {
-            buckets[b] += buckets[b - 1];
-        }
-        self.buckets = buckets;
     }
 
     /// Where a document of `kind` is posted besides the postings, if anywhere.
@@ -440,7 +374,7 @@ impl Index {
         templates.clear();
         earlier.clear();
         // The postings are sorted by hash, then document: so are these, taken in order.
-        for (&h, &d) in self.hashes.iter().zip(&self.postings) {
+        for (h, d) in self.sorted.iter() {
             match info[d as usize] {
                 DocInfo { removed: true, .. } | DocInfo { kind: DocKind::Member, .. } => {}
                 DocInfo { kind: DocKind::Template, .. } => templates.push_sorted(h, d),
@@ -462,24 +396,16 @@ impl Index {
                 self.earlier_of_author.entry(info.author).or_default().push(doc);
             }
         }
-        self.common_authors.clear();
-        let mut start = 0;
+        let mut common = FxHashMap::default();
         let mut seen: Vec<u32> = Vec::new();
-        while start < self.hashes.len() {
-            let h = self.hashes[start];
-            let mut end = start + 1;
-            while end < self.hashes.len() && self.hashes[end] == h {
-                end += 1;
-            }
-            if end - start >= COMMON_DF {
-                seen.clear();
-                seen.extend(self.postings[start..end].iter().map(|&d| self.author_key(d)));
-                seen.sort_unstable();
-                seen.dedup();
-                self.common_authors.insert(h, seen.len() as u32);
-            }
-            start = end;
+        for (h, docs) in self.sorted.runs().filter(|(_, docs)| docs.len() >= COMMON_DF) {
+            seen.clear();
+            seen.extend(docs.iter().map(|&d| self.author_key(d)));
+            seen.sort_unstable();
+            seen.dedup();
+            common.insert(h, seen.len() as u32);
         }
+        self.common_authors = common;
     }
 
     /// An author's number, or for an anonymous document one of its own.
@@ -511,35 +437,15 @@ impl Index {
         self.earlier_of_author.get(&author).map_or(&[][..], Vec::as_slice)
     }
 
-    /// The merged postings of many hashes at once, as ranges of the sorted arrays. A review looks up hundreds of
-    /// hashes in arrays far larger than the cache. A first pass reads the place where each hash's run should start:
-    /// those reads are independent of each other, so the processor keeps many cache misses under way at once. The
-    /// second pass finds the runs in lines already fetched, and a third reads the first document of each run the
-    /// same way, for the caller. One lookup at a time, each would wait out its own misses: measured at 100k
-    /// materials, the passes halve candidate retrieval.
+    /// The merged postings of many hashes at once, as ranges for [`Self::postings_in`]: the lookups that grow
+    /// with the index, batched so that their cache misses overlap (see [`Sorted::lookup_many`]).
     pub fn lookup_many(&self, hashes: &[u32]) -> Vec<(usize, usize)> {
-        let mut fetched = 0u32;
-        for &hash in hashes {
-            let (lo, hi) = self.bucket(hash);
-            if hi > lo {
-                fetched ^= self.hashes[lo + guess(hi - lo, hash)];
-            }
-        }
-        // Keeps the passes from being optimized away; the value itself means nothing.
-        fetched = std::hint::black_box(fetched);
-        let runs: Vec<(usize, usize)> = hashes.iter().map(|&hash| self.run(hash)).collect();
-        for &(start, end) in &runs {
-            if end > start {
-                fetched ^= self.postings[start];
-            }
-        }
-        std::hint::black_box(fetched);
-        runs
+        self.sorted.lookup_many(hashes)
     }
 
     /// The merged postings in a range from [`Self::lookup_many`].
     pub fn postings_in(&self, range: (usize, usize)) -> &[DocId] {
-        &self.postings[range.0..range.1]
+        self.sorted.docs_in(range)
     }
 
     /// The postings under a hash added since the last merge.
@@ -550,22 +456,9 @@ impl Index {
         self.pending.get(&hash).map_or(&[][..], Vec::as_slice)
     }
 
-    /// Where the hashes with the top bits of `hash` lie in the sorted arrays.
-    fn bucket(&self, hash: u32) -> (usize, usize) {
-        let b = (hash >> (32 - BUCKET_BITS)) as usize;
-        (self.buckets[b] as usize, self.buckets[b + 1] as usize)
-    }
-
-    /// Where the merged postings of `hash` lie in the sorted arrays.
-    fn run(&self, hash: u32) -> (usize, usize) {
-        let (lo, hi) = self.bucket(hash);
-        let (start, end) = find_run(&self.hashes[lo..hi], hash);
-        (lo + start, lo + end)
-    }
-
     /// The documents posted under a hash: sorted part and pending part.
     pub fn lookup(&self, hash: u32) -> (&[DocId], &[DocId]) {
-        (self.postings_in(self.run(hash)), self.pending_of(hash))
+        (self.postings_in(self.sorted.run(hash)), self.pending_of(hash))
     }
 
     /// Distinct authors whose live documents carry a hash.
@@ -682,32 +575,6 @@ mod tests {
         assert_eq!(pairs, expected);
     }
 
-    proptest::proptest! {
-        /// The walk from the guessed place finds exactly the run a search of the whole bucket finds, for hashes in the
-        /// bucket and around it, with runs long and short, the guess right or far off.
-        #[test]
-        fn a_run_is_found_as_a_whole_bucket_search_finds_it(
-            mut values in proptest::collection::vec(0u32..(1 << 16), 0..600),
-            repeat in 0usize..40,
-            probe in 0u32..(1 << 16),
-        ) {
-            // One bucket's hashes: the same top bits, low bits sorted; one value repeated many times.
-            if let Some(&v) = values.first() {
-                values.extend(std::iter::repeat_n(v, repeat));
-            }
-            values.sort_unstable();
-            let top = 0x1234u32 << 16;
-            let slice: Vec<u32> = values.iter().map(|v| top | v).collect();
-            let hash = top | probe;
-            let expected = (slice.partition_point(|x| *x < hash), slice.partition_point(|x| *x <= hash));
-            proptest::prop_assert_eq!(find_run(&slice, hash), expected);
-            if let Some(&present) = slice.get(slice.len() / 2) {
-                let expected = (slice.partition_point(|x| *x < present), slice.partition_point(|x| *x <= present));
-                proptest::prop_assert_eq!(find_run(&slice, present), expected);
-            }
-        }
-    }
-
     const A: &str = "在推进全县政务服务体系建设中对窗口人员的日常管理思考不深措施不多常规性地以稳字当头";
     const B: &str = "对基层党建工作的指导督促还不够经常深入调研少发现问题和解决问题的能力有待提高";
 
@@ -814,8 +681,7 @@ mod tests {
             added.add(id, None, DocKind::Member, &skeleton(text)).expect("add");
         }
         added.merge();
-        assert_eq!(built.hashes, added.hashes);
-        assert_eq!(built.postings, added.postings);
+        assert!(built.sorted.iter().eq(added.sorted.iter()));
     }
 
     #[test]

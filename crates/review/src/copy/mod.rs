@@ -27,6 +27,7 @@
 mod detect;
 mod fingerprint;
 mod index;
+mod postings;
 mod report;
 mod skeleton;
 mod store;

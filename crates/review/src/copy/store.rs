@@ -5,7 +5,8 @@
 
 use std::io::{self, Read, Write};
 
-use super::index::{DocInfo, DocKind, DocMeta, Index, IndexError, Params};
+use super::index::{DocInfo, DocKind, DocMeta, Index, IndexError, MAX_DOCS, Params};
+use super::postings::Sorted;
 
 const MAGIC: &[u8; 8] = b"MJINDEX\0";
 /// Bumped whenever the layout or the fingerprinting changes.
@@ -20,11 +21,15 @@ fn put_str(out: &mut impl Write, s: &str) -> io::Result<()> {
     out.write_all(s.as_bytes())
 }
 
-fn put_u32s(out: &mut impl Write, values: &[u32]) -> io::Result<()> {
-    put_u32(out, values.len() as u32)?;
-    let mut bytes = Vec::with_capacity(values.len() * 4);
+fn put_u32_iter(out: &mut impl Write, len: usize, values: impl Iterator<Item = u32>) -> io::Result<()> {
+    put_u32(out, len as u32)?;
+    let mut bytes = Vec::with_capacity(len.min(1 << 20) * 4);
     for v in values {
         bytes.extend_from_slice(&v.to_le_bytes());
+        if bytes.len() >= 4 << 20 {
+            out.write_all(&bytes)?;
+            bytes.clear();
+        }
     }
     out.write_all(&bytes)
 }
@@ -47,8 +52,11 @@ pub fn write_index(index: &mut Index, out: &mut impl Write) -> io::Result<()> {
         out.write_all(&[doc.kind.code(), u8::from(doc.removed)])?;
         put_u32(out, doc.chars)?;
     }
-    put_u32s(out, &index.hashes)?;
-    put_u32s(out, &index.postings)
+    // The flat sorted arrays, as before long runs were stored apart: how the postings lie in memory is not the
+    // file's business.
+    let postings = index.sorted.len();
+    put_u32_iter(out, postings, index.sorted.iter().map(|(h, _)| h))?;
+    put_u32_iter(out, postings, index.sorted.iter().map(|(_, d)| d))
 }
 
 /// A reader that turns short reads into "corrupt" errors.
@@ -121,7 +129,7 @@ pub fn read_index(input: impl Read) -> Result<Index, IndexError> {
         index.author_ids.insert(name.clone(), n as u32);
         index.authors.push(name);
     }
-    let docs = input.len(u32::MAX as usize)?;
+    let docs = input.len(MAX_DOCS)?;
     for n in 0..docs {
         let id = input.string()?;
         let author = Some(input.u32()?).filter(|a| *a != u32::MAX);
@@ -138,15 +146,15 @@ pub fn read_index(input: impl Read) -> Result<Index, IndexError> {
         index.info.push(DocInfo { author: author.unwrap_or(u32::MAX), kind, removed });
         index.docs.push(DocMeta { id, author, kind, chars, removed });
     }
-    index.hashes = input.u32s()?;
-    index.postings = input.u32s()?;
-    if index.hashes.len() != index.postings.len()
-        || index.postings.iter().any(|d| *d as usize >= docs)
-        || index.hashes.windows(2).any(|w| w[0] > w[1])
+    let hashes = input.u32s()?;
+    let postings = input.u32s()?;
+    if hashes.len() != postings.len()
+        || postings.iter().any(|d| *d as usize >= docs)
+        || hashes.windows(2).any(|w| w[0] > w[1])
     {
         return Err(IndexError::Corrupt("倒排表不一致".into()));
     }
-    index.rebuild_buckets();
+    index.sorted = Sorted::from_parallel(&hashes, &postings);
     index.count_common_authors();
     Ok(index)
 }
@@ -175,8 +183,7 @@ mod tests {
         write_index(&mut index, &mut bytes).expect("write");
         let loaded = read_index(bytes.as_slice()).expect("read");
         assert_eq!(loaded.docs, index.docs);
-        assert_eq!(loaded.hashes, index.hashes);
-        assert_eq!(loaded.postings, index.postings);
+        assert!(loaded.sorted.iter().eq(index.sorted.iter()));
         assert_eq!(loaded.authors, index.authors);
         assert_eq!(loaded.params(), index.params());
     }
