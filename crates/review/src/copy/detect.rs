@@ -458,57 +458,202 @@ fn near_clauses(
     if open.is_empty() || docs.is_empty() {
         return Vec::new();
     }
-    // Source clauses by bigram, as one sorted list of (bigram, clause) pairs, so each open clause meets only the
-    // clauses it shares something with and no bigram needs an allocation of its own. Only bigrams that some open
-    // clause has can raise an overlap: the sources' other bigrams count in their clauses' sizes but are not
-    // listed, which keeps the list to sort short.
     let open_grams: Vec<Vec<Bigram>> = open.iter().map(|c| bigrams(&query.chars[(*c).clone()])).collect();
-    let mut wanted = HashBits::default();
-    open_grams.iter().flatten().for_each(|g| wanted.insert(spread(*g)));
-    let mut targets: Vec<(DocId, Range<usize>, usize)> = Vec::new();
-    let mut by_bigram: Vec<(Bigram, u32)> = Vec::new();
+    let grams = OpenGrams::new(&open_grams);
+    let mut best: Vec<Option<Best>> = vec![None; open.len()];
+    let mut shared = Shared::new(open.len(), grams.len());
+    // Source clauses are numbered in the order they are met, which breaks ties between equally similar ones.
+    let mut target = 0u32;
     for &(doc, source) in docs {
         for clause in source_clauses(source) {
             if clause.len() < options.min_clause {
                 continue;
             }
-            let grams = bigrams(&source.skeleton.chars[clause.clone()]);
-            let t = targets.len() as u32;
-            by_bigram.extend(grams.iter().filter(|g| wanted.may_contain(spread(**g))).map(|g| (*g, t)));
-            targets.push((doc, clause, grams.len()));
+            let chars = &source.skeleton.chars[clause.clone()];
+            shared.count(chars, target, &grams);
+            let mut size = None;
+            for (c, n) in shared.drain() {
+                let a = open_grams[c].len();
+                // A clause cannot have fewer distinct bigrams than it shares, so this bounds the similarity from
+                // above, and most pairs stop here before their bigrams are counted.
+                if dice(n, a, n) < options.near_threshold {
+                    continue;
+                }
+                let similarity = dice(n, a, *size.get_or_insert_with(|| bigrams(chars).len()));
+                let better = best[c].as_ref().is_none_or(|b| similarity > b.similarity);
+                if similarity >= options.near_threshold && better {
+                    best[c] = Some(Best { doc, range: clause.clone(), similarity });
+                }
+            }
+            target += 1;
         }
     }
-    by_bigram.sort_unstable();
-    let holders = |g: Bigram| {
-        let start = by_bigram.partition_point(|(b, _)| *b < g);
-        by_bigram[start..].iter().take_while(move |(b, _)| *b == g).map(|(_, t)| *t)
-    };
-    let mut out = Vec::new();
-    let mut shared: FxHashMap<u32, u32> = FxHashMap::default();
-    for (clause, grams) in open.into_iter().zip(open_grams) {
-        shared.clear();
-        for g in &grams {
-            for t in holders(*g) {
-                *shared.entry(t).or_default() += 1;
+    open.into_iter()
+        .zip(best)
+        .filter_map(|(clause, best)| {
+            let b = best?;
+            Some(Match {
+                query: clause.clone(),
+                source: b.doc,
+                source_range: b.range,
+                tier: Tier::Near,
+                similarity: b.similarity,
+            })
+        })
+        .collect()
+}
+
+/// The Dice overlap of two clauses with `a` and `b` distinct bigrams, `shared` of them in common.
+fn dice(shared: usize, a: usize, b: usize) -> f32 {
+    2.0 * shared as f32 / (a + b) as f32
+}
+
+/// The most similar source clause found so far for one open clause.
+#[derive(Debug, Clone)]
+struct Best {
+    doc: DocId,
+    range: Range<usize>,
+    similarity: f32,
+}
+
+/// The distinct bigrams of the open clauses, each with the open clauses that have it. The sources' clauses are
+/// many and the open clauses few, so the few are indexed and each source clause is read once against them, with
+/// no sorting of the sources' bigrams.
+struct OpenGrams {
+    /// A bigram's number.
+    ids: FxHashMap<Bigram, u32>,
+    /// `holders[starts[id]..starts[id + 1]]` are the open clauses that have bigram `id`.
+    starts: Vec<u32>,
+    holders: Vec<u32>,
+    /// Most bigrams of a source are in no open clause; this answers so before the map is asked.
+    seen: HashBits,
+}
+
+impl OpenGrams {
+    fn new(open_grams: &[Vec<Bigram>]) -> Self {
+        let mut pairs: Vec<(Bigram, u32)> =
+            (0u32..).zip(open_grams).flat_map(|(c, grams)| grams.iter().map(move |g| (*g, c))).collect();
+        pairs.sort_unstable();
+        let mut ids = FxHashMap::default();
+        let mut starts = Vec::new();
+        let mut seen = HashBits::default();
+        for (at, (g, _)) in pairs.iter().enumerate() {
+            if at == 0 || pairs[at - 1].0 != *g {
+                ids.insert(*g, starts.len() as u32);
+                starts.push(at as u32);
+                seen.insert(spread(*g));
             }
         }
-        let best = shared
-            .iter()
-            .map(|(&t, &n)| {
-                let (_, _, size) = &targets[t as usize];
-                (t, 2.0 * n as f32 / (grams.len() + size) as f32)
-            })
-            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-        if let Some((t, similarity)) = best.filter(|(_, s)| *s >= options.near_threshold) {
-            let (doc, range, _) = &targets[t as usize];
-            out.push(Match {
-                query: clause.clone(),
-                source: *doc,
-                source_range: range.clone(),
-                tier: Tier::Near,
-                similarity,
-            });
+        starts.push(pairs.len() as u32);
+        Self { ids, starts, holders: pairs.into_iter().map(|(_, c)| c).collect(), seen }
+    }
+
+    fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    fn id(&self, g: Bigram) -> Option<u32> {
+        if self.seen.may_contain(spread(g)) { self.ids.get(&g).copied() } else { None }
+    }
+
+    fn holders(&self, id: u32) -> &[u32] {
+        &self.holders[self.starts[id as usize] as usize..self.starts[id as usize + 1] as usize]
+    }
+}
+
+/// Per open clause, the distinct bigrams it shares with the source clause being read.
+struct Shared {
+    count: Vec<u32>,
+    touched: Vec<u32>,
+    /// Per open bigram, the source clause (numbered from 1) that last counted it: a bigram twice in one clause
+    /// counts once.
+    stamp: Vec<u32>,
+}
+
+impl Shared {
+    fn new(open: usize, grams: usize) -> Self {
+        Self { count: vec![0; open], touched: Vec::new(), stamp: vec![0; grams] }
+    }
+
+    fn count(&mut self, chars: &[char], target: u32, grams: &OpenGrams) {
+        for w in chars.windows(2) {
+            let Some(id) = grams.id((u64::from(w[0]) << 32) | u64::from(w[1])) else { continue };
+            if std::mem::replace(&mut self.stamp[id as usize], target + 1) == target + 1 {
+                continue;
+            }
+            for &c in grams.holders(id) {
+                if self.count[c as usize] == 0 {
+                    self.touched.push(c);
+                }
+                self.count[c as usize] += 1;
+            }
         }
     }
-    out
+
+    /// The open clauses counted, with their counts, leaving every count at zero.
+    fn drain(&mut self) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let count = &mut self.count;
+        self.touched.drain(..).map(move |c| (c as usize, std::mem::take(&mut count[c as usize]) as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::NormText;
+    use crate::{Source, copy::clauses};
+
+    fn doc(text: &str) -> SourceDoc {
+        SourceDoc::new(NormText::new(&Source::from_text(text).expect("text")))
+    }
+
+    /// Every open clause against every source clause, the most similar kept (the first of equals).
+    fn near_by_brute_force(query: &SourceDoc, docs: &[(DocId, &SourceDoc)], options: &CopyOptions) -> Vec<Match> {
+        let mut out = Vec::new();
+        for clause in clauses(&query.text, &query.skeleton).into_iter().filter(|c| c.len() >= options.min_clause) {
+            let a = bigrams(&query.skeleton.chars[clause.clone()]);
+            let mut best: Option<Match> = None;
+            for &(doc, source) in docs {
+                for range in source_clauses(source).into_iter().filter(|c| c.len() >= options.min_clause) {
+                    let b = bigrams(&source.skeleton.chars[range.clone()]);
+                    let similarity = dice(a.iter().filter(|g| b.binary_search(g).is_ok()).count(), a.len(), b.len());
+                    if best.as_ref().is_none_or(|m| similarity > m.similarity) {
+                        let query = clause.clone();
+                        best = Some(Match { query, source: doc, source_range: range, tier: Tier::Near, similarity });
+                    }
+                }
+            }
+            out.extend(best.filter(|m| m.similarity >= options.near_threshold));
+        }
+        out
+    }
+
+    /// Clauses of six chars, which share bigrams everywhere, repeat them and tie often.
+    fn text(clauses: &[Vec<usize>]) -> String {
+        const CHARS: [char; 6] = ['党', '员', '学', '习', '问', '题'];
+        let clause = |c: &Vec<usize>| c.iter().map(|&i| CHARS[i % CHARS.len()]).collect::<String>();
+        clauses.iter().map(clause).collect::<Vec<_>>().join("，") + "。"
+    }
+
+    fn clause_lists() -> impl proptest::strategy::Strategy<Value = Vec<Vec<usize>>> {
+        proptest::collection::vec(proptest::collection::vec(0usize..6, 4..16), 1..12)
+    }
+
+    proptest::proptest! {
+        /// The indexed search of near clauses finds what comparing every pair finds, ties included.
+        #[test]
+        fn near_clauses_equal_a_comparison_of_every_pair(
+            query in clause_lists(),
+            sources in proptest::collection::vec(clause_lists(), 0..4),
+        ) {
+            let options = CopyOptions::default();
+            let query = doc(&text(&query));
+            let sources: Vec<SourceDoc> = sources.iter().map(|s| doc(&text(s))).collect();
+            // The first source twice, so that equally similar clauses of different documents tie.
+            let docs: Vec<(DocId, &SourceDoc)> = (0..).zip(sources.iter().chain(sources.first())).collect();
+            let clauses = clauses(&query.text, &query.skeleton);
+            let found = near_clauses(&query.skeleton, &clauses, &[], &docs, &options);
+            proptest::prop_assert_eq!(found, near_by_brute_force(&query, &docs, &options));
+        }
+    }
 }
