@@ -99,9 +99,11 @@ fn candidates(index: &Index, looked: &Looked, me: &Querier<'_>, options: &CopyOp
             // A fingerprint in many documents says nothing about who copied from whom, except from a template or
             // from one's own earlier material: look only there, the latter by looking up the few of one's own.
             index.templates_posted(hash).for_each(|doc| scores.add(doc, weight));
-            own_earlier.iter().filter(|&&doc| index.earlier_posted(hash, doc)).for_each(|&doc| scores.add(doc, weight));
+            // A run is in document order, so each of one's own is a binary search in it.
+            let posted = |doc: &DocId| sorted.binary_search(doc).is_ok() || pending.contains(doc);
+            own_earlier.iter().filter(|doc| posted(doc)).for_each(|&doc| scores.add(doc, weight));
         }
-        scores.ranked(options.max_candidates, |doc| me.relation(index, doc))
+        scores.ranked(options.max_candidates, own_earlier, |doc| me.relation(index, doc))
     })
 }
 
@@ -163,25 +165,40 @@ impl Scores {
     }
 
     /// The best `max` of others' documents, best first (ties by document number), and the same author's earlier
-    /// years apart, in document order.
-    fn ranked(&self, max: usize, relation: impl Fn(DocId) -> Relation) -> (Vec<DocId>, Vec<DocId>) {
-        let mut ranked: Vec<(DocId, f32)> = Vec::with_capacity(self.touched.len());
-        let mut previous: Vec<DocId> = Vec::new();
-        for &doc in &self.touched {
-            match relation(doc) {
-                Relation::Other => ranked.push((doc, self.score[doc as usize])),
-                Relation::OwnPreviousYear => previous.push(doc),
-                Relation::Own => {}
-            }
-        }
+    /// years (`own_earlier`, those scored) apart, in document order. Who wrote a document is asked only of the
+    /// best few: the material's own documents (itself, its drafts) are few, so a small margin over `max` nearly
+    /// always leaves `max` of others', and the search widens when it does not.
+    fn ranked(
+        &self,
+        max: usize,
+        own_earlier: &[DocId],
+        relation: impl Fn(DocId) -> Relation,
+    ) -> (Vec<DocId>, Vec<DocId>) {
         let order = |a: &(DocId, f32), b: &(DocId, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if ranked.len() > max && max > 0 {
-            ranked.select_nth_unstable_by(max - 1, order);
-        }
-        ranked.truncate(max);
-        ranked.sort_unstable_by(order);
+        let mut scored: Vec<(DocId, f32)> = self.touched.iter().map(|&d| (d, self.score[d as usize])).collect();
+        let mut take = max + 8;
+        let best = loop {
+            let n = take.min(scored.len());
+            if n > 0 && n < scored.len() {
+                scored.select_nth_unstable_by(n - 1, order);
+            }
+            let head = &mut scored[..n];
+            head.sort_unstable_by(order);
+            let others: Vec<DocId> =
+                head.iter().map(|(d, _)| *d).filter(|d| relation(*d) == Relation::Other).take(max).collect();
+            if others.len() >= max || n == scored.len() {
+                break others;
+            }
+            take *= 4;
+        };
+        let mut previous: Vec<DocId> = own_earlier
+            .iter()
+            .copied()
+            .filter(|&d| self.score[d as usize] > 0.0 && relation(d) == Relation::OwnPreviousYear)
+            .collect();
         previous.sort_unstable();
-        (ranked.into_iter().map(|(d, _)| d).collect(), previous)
+        previous.dedup();
+        (best, previous)
     }
 }
 
@@ -637,6 +654,36 @@ mod tests {
 
     fn clause_lists() -> impl proptest::strategy::Strategy<Value = Vec<Vec<usize>>> {
         proptest::collection::vec(proptest::collection::vec(0usize..6, 4..16), 1..12)
+    }
+
+    #[test]
+    fn own_drafts_ranked_above_every_colleague_do_not_crowd_colleagues_out() {
+        const MINE: &str = "在推进全县政务服务体系建设中对窗口人员的日常管理思考不深措施不多常规性地以稳字当头对基层党建工作的指导督促还不够经常";
+        let chars = |t: &str| t.chars().collect::<Vec<_>>();
+        let mut index = Index::default();
+        // A dozen drafts of the material itself share all of it; colleagues share less and less of it.
+        for n in 0..12 {
+            index.add(&format!("draft-{n}"), Some("张"), DocKind::Member, &Skeleton::from_chars(&chars(MINE))).ok();
+        }
+        for (n, len) in [60, 50, 40].into_iter().enumerate() {
+            let text: String =
+                MINE.chars().take(len).chain("深入调研少发现问题和解决问题的能力有待提高".chars()).collect();
+            index
+                .add(
+                    &format!("colleague-{n}"),
+                    Some(&format!("李{n}")),
+                    DocKind::Member,
+                    &Skeleton::from_chars(&chars(&text)),
+                )
+                .ok();
+        }
+        index.merge();
+        let options = CopyOptions { max_candidates: 2, ..CopyOptions::default() };
+        let me = Querier { id: Some("draft-0"), author: Some("张") };
+        let (others, previous) = candidate_sources(&index, &chars(MINE), &me, &options);
+        let ids: Vec<&str> = others.iter().map(|d| index.doc(*d).id.as_str()).collect();
+        assert_eq!(ids, ["colleague-0", "colleague-1"]);
+        assert!(previous.is_empty());
     }
 
     proptest::proptest! {

@@ -117,10 +117,9 @@ pub struct Index {
     /// Per document, what candidate selection asks of every posting, packed so that a
     /// scan of long posting lists stays in cache.
     pub(crate) info: Vec<DocInfo>,
-    /// Postings of templates only, and of earlier-year materials only, each list in document order: for
-    /// fingerprints too common to scan whole, a template and one's own earlier material are still worth finding.
+    /// Postings of templates only, in document order: for fingerprints too common to scan whole, a template is
+    /// still worth finding.
     pub(crate) templates: Posted,
-    pub(crate) earlier: Posted,
     /// Each author's earlier-year materials, so that a common fingerprint is looked up in the few of the author's
     /// own instead of walking everyone's.
     pub(crate) earlier_of_author: FxHashMap<u32, Vec<DocId>>,
@@ -148,26 +147,32 @@ pub fn short(hash: u64) -> u32 {
     (hash >> 32) as u32
 }
 
-/// The postings of one kind of document kept apart from the rest: sorted arrays for what was merged (built in one
-/// pass over the sorted postings, no allocation per hash), a small map for what was added since.
+/// The postings of templates kept apart from the rest: for what was merged, each hash's run of documents (built in
+/// one pass over the sorted postings) found by one map lookup; a small map for what was added since.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Posted {
-    hashes: Vec<u32>,
+    runs: FxHashMap<u32, (u32, u32)>,
     docs: Vec<DocId>,
+    last: Option<u32>,
     pending: FxHashMap<u32, Vec<DocId>>,
 }
 
 impl Posted {
     fn clear(&mut self) {
-        self.hashes.clear();
-        self.docs.clear();
-        self.pending.clear();
+        *self = Self::default();
     }
 
     /// Appends a posting that sorts after every one before it.
     fn push_sorted(&mut self, hash: u32, doc: DocId) {
-        self.hashes.push(hash);
+        let at = self.docs.len() as u32;
         self.docs.push(doc);
+        match self.runs.get_mut(&hash) {
+            Some(run) if self.last == Some(hash) => run.1 = at + 1,
+            _ => {
+                self.runs.insert(hash, (at, at + 1));
+            }
+        }
+        self.last = Some(hash);
     }
 
     fn add(&mut self, hash: u32, doc: DocId) {
@@ -176,9 +181,8 @@ impl Posted {
 
     /// The documents under `hash`: the merged ones in document order, then those added since.
     fn get(&self, hash: u32) -> (&[DocId], &[DocId]) {
-        let start = self.hashes.partition_point(|h| *h < hash);
-        let end = start + self.hashes[start..].partition_point(|h| *h <= hash);
-        (&self.docs[start..end], self.pending.get(&hash).map_or(&[][..], Vec::as_slice))
+        let merged = self.runs.get(&hash).map_or(&[][..], |&(start, end)| &self.docs[start as usize..end as usize]);
+        (merged, self.pending.get(&hash).map_or(&[][..], Vec::as_slice))
     }
 }
 
@@ -200,7 +204,6 @@ impl Index {
             common_authors: FxHashMap::default(),
             info: Vec::new(),
             templates: Posted::default(),
-            earlier: Posted::default(),
             earlier_of_author: FxHashMap::default(),
             pending: HashMap::new(),
             pending_count: 0,
@@ -299,8 +302,8 @@ impl Index {
         let doc = self.register(id, author, kind, chars)?;
         for &h in hashes {
             self.pending.entry(h).or_default().push(doc);
-            if let Some(list) = self.special_list(kind) {
-                list.add(h, doc);
+            if kind == DocKind::Template {
+                self.templates.add(h, doc);
             }
         }
         self.pending_count += hashes.len();
@@ -358,36 +361,19 @@ impl Index {
         Ok(index)
     }
 
-    /// Where a document of `kind` is posted besides the postings, if anywhere.
-    fn special_list(&mut self, kind: DocKind) -> Option<&mut Posted> {
-        match kind {
-            DocKind::Member => None,
-            DocKind::Template => Some(&mut self.templates),
-            DocKind::PreviousYear => Some(&mut self.earlier),
-        }
-    }
-
     /// Recomputes what depends on the sorted postings: author counts of common hashes
     /// and the special postings.
     pub(crate) fn count_common_authors(&mut self) {
-        let (templates, earlier, info) = (&mut self.templates, &mut self.earlier, &self.info);
+        let (templates, info) = (&mut self.templates, &self.info);
         templates.clear();
-        earlier.clear();
+        let template = |d: DocId| matches!(info[d as usize], DocInfo { kind: DocKind::Template, removed: false, .. });
         // The postings are sorted by hash, then document: so are these, taken in order.
-        for (h, d) in self.sorted.iter() {
-            match info[d as usize] {
-                DocInfo { removed: true, .. } | DocInfo { kind: DocKind::Member, .. } => {}
-                DocInfo { kind: DocKind::Template, .. } => templates.push_sorted(h, d),
-                DocInfo { kind: DocKind::PreviousYear, .. } => earlier.push_sorted(h, d),
-            }
+        for (h, d) in self.sorted.iter().filter(|(_, d)| template(*d)) {
+            templates.push_sorted(h, d);
         }
         for (&h, docs) in &self.pending {
-            for &d in docs {
-                match info[d as usize].kind {
-                    DocKind::Member => {}
-                    DocKind::Template => templates.add(h, d),
-                    DocKind::PreviousYear => earlier.add(h, d),
-                }
+            for &d in docs.iter().filter(|d| info[**d as usize].kind == DocKind::Template) {
+                templates.add(h, d);
             }
         }
         self.earlier_of_author.clear();
@@ -424,12 +410,6 @@ impl Index {
     pub fn templates_posted(&self, hash: u32) -> impl Iterator<Item = DocId> + '_ {
         let (merged, pending) = self.templates.get(hash);
         merged.iter().chain(pending).copied()
-    }
-
-    /// Whether an earlier-year material is posted under a hash.
-    pub fn earlier_posted(&self, hash: u32, doc: DocId) -> bool {
-        let (merged, pending) = self.earlier.get(hash);
-        merged.binary_search(&doc).is_ok() || pending.contains(&doc)
     }
 
     /// An author's earlier-year materials (removed ones included: callers check).
