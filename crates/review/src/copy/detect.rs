@@ -479,7 +479,8 @@ fn near_clauses(
     let grams = OpenGrams::new(&open_grams);
     let mut best: Vec<Option<Best>> = vec![None; open.len()];
     let mut shared = Shared::new(open.len(), grams.len());
-    // Source clauses are numbered in the order they are met, which breaks ties between equally similar ones.
+    // Source clauses are numbered as they are met, so that a bigram twice in one clause counts once. Of equally
+    // similar clauses the first met is kept, as only a strictly better one replaces it.
     let mut target = 0u32;
     for &(doc, source) in docs {
         for clause in source_clauses(source) {
