@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fingerprint::{Fingerprint, kgram_hashes};
 use super::index::{DocId, DocKind, Index, short};
+use super::postings::Run;
 use super::skeleton::Skeleton;
 use super::{CopyOptions, Querier, SourceDoc, SourceTexts};
 
@@ -93,14 +94,14 @@ fn candidates(index: &Index, looked: &Looked, me: &Querier<'_>, options: &CopyOp
             let df = sorted.len() + pending.len();
             let weight = 1.0 / df as f32;
             if df <= common {
-                sorted.iter().chain(pending).for_each(|&doc| scores.add(doc, weight));
+                sorted.iter().chain(pending.iter().copied()).for_each(|doc| scores.add(doc, weight));
                 continue;
             }
             // A fingerprint in many documents says nothing about who copied from whom, except from a template or
             // from one's own earlier material: look only there, the latter by looking up the few of one's own.
             index.templates_posted(hash).for_each(|doc| scores.add(doc, weight));
             // A run is in document order, so each of one's own is a binary search in it.
-            let posted = |doc: &DocId| sorted.binary_search(doc).is_ok() || pending.contains(doc);
+            let posted = |doc: &DocId| sorted.contains(*doc) || pending.contains(doc);
             own_earlier.iter().filter(|doc| posted(doc)).for_each(|&doc| scores.add(doc, weight));
         }
         scores.ranked(options.max_candidates, own_earlier, |doc| me.relation(index, doc))
@@ -112,7 +113,7 @@ fn candidates(index: &Index, looked: &Looked, me: &Querier<'_>, options: &CopyOp
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Looked {
     pub(crate) hashes: Vec<u32>,
-    pub(crate) runs: Vec<(usize, usize)>,
+    pub(crate) runs: Vec<Run>,
 }
 
 impl Looked {

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::fingerprints;
-use super::postings::{LONG_MARK, Sorted};
+use super::postings::{LONG_MARK, Postings, Run, Sorted};
 use super::skeleton::Skeleton;
 
 /// Dense internal number of a document in one index.
@@ -386,7 +386,7 @@ impl Index {
         let mut seen: Vec<u32> = Vec::new();
         for (h, docs) in self.sorted.runs().filter(|(_, docs)| docs.len() >= COMMON_DF) {
             seen.clear();
-            seen.extend(docs.iter().map(|&d| self.author_key(d)));
+            seen.extend(docs.iter().map(|d| self.author_key(d)));
             seen.sort_unstable();
             seen.dedup();
             common.insert(h, seen.len() as u32);
@@ -417,15 +417,15 @@ impl Index {
         self.earlier_of_author.get(&author).map_or(&[][..], Vec::as_slice)
     }
 
-    /// The merged postings of many hashes at once, as ranges for [`Self::postings_in`]: the lookups that grow
+    /// The merged postings of many hashes at once, as runs for [`Self::postings_in`]: the lookups that grow
     /// with the index, batched so that their cache misses overlap (see [`Sorted::lookup_many`]).
-    pub fn lookup_many(&self, hashes: &[u32]) -> Vec<(usize, usize)> {
+    pub fn lookup_many(&self, hashes: &[u32]) -> Vec<Run> {
         self.sorted.lookup_many(hashes)
     }
 
-    /// The merged postings in a range from [`Self::lookup_many`].
-    pub fn postings_in(&self, range: (usize, usize)) -> &[DocId] {
-        self.sorted.docs_in(range)
+    /// The merged postings of a run from [`Self::lookup_many`].
+    pub fn postings_in(&self, run: Run) -> Postings<'_> {
+        self.sorted.postings(run)
     }
 
     /// The postings under a hash added since the last merge.
@@ -437,7 +437,7 @@ impl Index {
     }
 
     /// The documents posted under a hash: sorted part and pending part.
-    pub fn lookup(&self, hash: u32) -> (&[DocId], &[DocId]) {
+    pub fn lookup(&self, hash: u32) -> (Postings<'_>, &[DocId]) {
         (self.postings_in(self.sorted.run(hash)), self.pending_of(hash))
     }
 
@@ -448,11 +448,11 @@ impl Index {
     }
 
     /// The same for a hash whose merged postings [`Self::lookup_many`] found.
-    pub fn authors_in(&self, hash: u32, run: (usize, usize)) -> usize {
+    pub fn authors_in(&self, hash: u32, run: Run) -> usize {
         self.count_authors(hash, self.postings_in(run), self.pending_of(hash))
     }
 
-    fn count_authors(&self, hash: u32, sorted: &[DocId], pending: &[DocId]) -> usize {
+    fn count_authors(&self, hash: u32, sorted: Postings<'_>, pending: &[DocId]) -> usize {
         // Only hashes with COMMON_DF merged postings have a count kept; asking the large map for the others would
         // cost a cache miss each.
         if pending.is_empty() && sorted.len() >= COMMON_DF {
@@ -460,8 +460,11 @@ impl Index {
                 return n as usize;
             }
         }
-        let authors =
-            sorted.iter().chain(pending).filter(|d| !self.info[**d as usize].removed).map(|&d| self.author_key(d));
+        let authors = sorted
+            .iter()
+            .chain(pending.iter().copied())
+            .filter(|d| !self.info[*d as usize].removed)
+            .map(|d| self.author_key(d));
         if sorted.len() + pending.len() < COMMON_DF {
             // Most hashes of a material: its own document and perhaps one more, counted without allocating.
             let mut seen = [0u32; COMMON_DF];
@@ -566,7 +569,7 @@ mod tests {
         let probe = document_hashes(&skeleton(A), index.params());
         let found = |index: &Index| {
             let (sorted, pending) = index.lookup(probe[0]);
-            sorted.iter().chain(pending).copied().collect::<Vec<_>>()
+            sorted.iter().chain(pending.iter().copied()).collect::<Vec<_>>()
         };
         assert_eq!(found(&index), vec![a]);
         index.merge();
@@ -610,9 +613,9 @@ mod tests {
         probes.sort_unstable();
         probes.dedup();
         for (hash, run) in probes.iter().zip(index.lookup_many(&probes)) {
-            assert_eq!(index.postings_in(run), index.lookup(*hash).0, "{hash}");
+            assert_eq!(index.postings_in(run).to_vec(), index.lookup(*hash).0.to_vec(), "{hash}");
         }
-        assert!(docs[7].iter().all(|h| index.lookup(*h).0.contains(&7)));
+        assert!(docs[7].iter().all(|h| index.lookup(*h).0.contains(7)));
     }
 
     #[test]
@@ -625,7 +628,7 @@ mod tests {
         let old = document_hashes(&skeleton(A), index.params());
         assert!(old.iter().all(|h| index.lookup(*h).0.is_empty()));
         let current = document_hashes(&skeleton(B), index.params());
-        assert_eq!(index.lookup(current[0]).0, &[new]);
+        assert_eq!(index.lookup(current[0]).0.to_vec(), [new]);
     }
 
     #[test]

@@ -39,6 +39,7 @@ use std::sync::Arc;
 pub use detect::{Match, Tier, candidate_sources};
 pub use fingerprint::{Fingerprint, fingerprints, kgram_hashes, winnow};
 pub use index::{BuildDoc, DocId, DocKind, DocMeta, Index, IndexError, Params, chars_hashes, document_hashes};
+pub use postings::{Postings, Run};
 pub use report::{Boilerplate, CopyReport, CopySpan, SectionRatios, TopSource, check};
 pub use skeleton::{Skeleton, is_significant, significant_chars};
 pub use store::{FORMAT_VERSION, read_index, write_index};

@@ -1,15 +1,16 @@
 //! The merged postings of the index, sorted by hash and then document, laid out so that looking up a hash costs one
-//! cache miss in the hashes and one in the documents. A hash posted in many documents (套话, the mandated headings)
-//! keeps a single slot among the sorted hashes, pointing to its run stored after the short ones: thousands of equal
-//! hashes in a bucket would throw off the guessed place of every other hash there and turn each lookup into a
-//! binary search of dependent misses.
+//! cache miss: each posting of a short run is one 64-bit slot holding the hash and the document together. A hash
+//! posted in many documents (套话, the mandated headings) keeps a single slot, pointing to its run stored apart:
+//! thousands of equal hashes in a bucket would throw off the guessed place of every other hash there and turn each
+//! lookup into a binary search of dependent misses.
 
 use super::index::DocId;
 
 /// Runs of this many postings or more are stored apart.
 const LONG: usize = 16;
 
-/// Set in a document slot that points to a long run instead of naming a document; document numbers stay below it.
+/// Set in a slot's document half when the slot points to a long run instead of naming a document; document numbers
+/// stay below it.
 pub(crate) const LONG_MARK: u32 = 1 << 31;
 
 /// Slots per bucket aimed at: the guessed place of a hash then lies within a cache line or two of its run.
@@ -18,11 +19,11 @@ const BUCKET_SLOTS: usize = 32;
 /// The sorted postings.
 #[derive(Debug, Clone)]
 pub(crate) struct Sorted {
-    /// One slot per posting of a short run and one per long run, in hash order.
-    hashes: Vec<u32>,
-    /// First, parallel to `hashes`, a document or `LONG_MARK | n` for long run `n`; then the long runs' documents.
-    docs: Vec<DocId>,
-    /// Where each long run lies in `docs`.
+    /// `hash << 32 | document` per posting of a short run, `hash << 32 | LONG_MARK | n` for long run `n`, in order.
+    slots: Vec<u64>,
+    /// The long runs' documents, run after run.
+    long_docs: Vec<DocId>,
+    /// Where each long run lies in `long_docs`.
     long: Vec<(usize, usize)>,
     /// `buckets[b]..buckets[b + 1]` is where hashes with top bits `b` lie.
     buckets: Vec<u32>,
@@ -30,16 +31,62 @@ pub(crate) struct Sorted {
     bits: u32,
 }
 
+/// Where a hash's merged postings lie, from [`Sorted::run`] or [`Sorted::lookup_many`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    start: usize,
+    end: usize,
+    long: bool,
+}
+
+/// The merged documents of one hash, in document order.
+#[derive(Debug, Clone, Copy)]
+pub struct Postings<'a> {
+    slots: &'a [u64],
+    docs: &'a [DocId],
+}
+
+impl<'a> Postings<'a> {
+    pub fn len(&self) -> usize {
+        self.slots.len() + self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = DocId> + use<'a> {
+        self.slots.iter().map(|s| doc_of(*s)).chain(self.docs.iter().copied())
+    }
+
+    /// Whether `doc` is among them: a binary search, as they are in document order.
+    pub fn contains(&self, doc: DocId) -> bool {
+        self.slots.binary_search_by_key(&doc, |s| doc_of(*s)).is_ok() || self.docs.binary_search(&doc).is_ok()
+    }
+
+    pub fn to_vec(&self) -> Vec<DocId> {
+        self.iter().collect()
+    }
+}
+
+fn hash_of(slot: u64) -> u32 {
+    (slot >> 32) as u32
+}
+
+fn doc_of(slot: u64) -> u32 {
+    slot as u32
+}
+
 impl Default for Sorted {
     fn default() -> Self {
-        Self { hashes: Vec::new(), docs: Vec::new(), long: Vec::new(), buckets: vec![0; 2], bits: 0 }
+        Self { slots: Vec::new(), long_docs: Vec::new(), long: Vec::new(), buckets: vec![0; 2], bits: 0 }
     }
 }
 
 impl Sorted {
     /// From `hash << 32 | doc` pairs, sorted.
     pub(crate) fn from_pairs(pairs: &[u64]) -> Self {
-        Self::from_fn(pairs.len(), |i| ((pairs[i] >> 32) as u32, pairs[i] as u32))
+        Self::from_fn(pairs.len(), |i| (hash_of(pairs[i]), doc_of(pairs[i])))
     }
 
     /// From parallel arrays of hashes and documents, sorted by hash and then document.
@@ -49,7 +96,6 @@ impl Sorted {
 
     fn from_fn(len: usize, at: impl Fn(usize) -> (u32, DocId)) -> Self {
         let mut sorted = Self::default();
-        let mut long_docs: Vec<DocId> = Vec::new();
         let mut start = 0;
         while start < len {
             let hash = at(start).0;
@@ -57,31 +103,27 @@ impl Sorted {
             while end < len && at(end).0 == hash {
                 end += 1;
             }
+            let high = u64::from(hash) << 32;
             if end - start < LONG {
-                sorted.hashes.extend(std::iter::repeat_n(hash, end - start));
-                sorted.docs.extend((start..end).map(|i| at(i).1));
+                sorted.slots.extend((start..end).map(|i| high | u64::from(at(i).1)));
             } else {
-                sorted.hashes.push(hash);
-                sorted.docs.push(LONG_MARK | sorted.long.len() as u32);
-                sorted.long.push((long_docs.len(), long_docs.len() + end - start));
-                long_docs.extend((start..end).map(|i| at(i).1));
+                sorted.slots.push(high | u64::from(LONG_MARK | sorted.long.len() as u32));
+                sorted.long.push((sorted.long_docs.len(), sorted.long_docs.len() + end - start));
+                sorted.long_docs.extend((start..end).map(|i| at(i).1));
             }
             start = end;
         }
-        let offset = sorted.docs.len();
-        sorted.long.iter_mut().for_each(|(s, e)| (*s, *e) = (*s + offset, *e + offset));
-        sorted.docs.append(&mut long_docs);
-        sorted.hashes.shrink_to_fit();
-        sorted.docs.shrink_to_fit();
+        sorted.slots.shrink_to_fit();
+        sorted.long_docs.shrink_to_fit();
         sorted.rebuild_buckets();
         sorted
     }
 
     fn rebuild_buckets(&mut self) {
-        self.bits = bucket_bits(self.hashes.len());
+        self.bits = bucket_bits(self.slots.len());
         let mut buckets = vec![0u32; (1 << self.bits) + 1];
-        for &h in &self.hashes {
-            buckets[top(h, self.bits) + 1] += 1;
+        for &slot in &self.slots {
+            buckets[top(hash_of(slot), self.bits) + 1] += 1;
         }
         for b in 1..buckets.len() {
             buckets[b] += buckets[b - 1];
@@ -91,29 +133,33 @@ impl Sorted {
 
     /// Postings in all.
     pub(crate) fn len(&self) -> usize {
-        self.docs.len() - self.long.len()
+        self.slots.len() - self.long.len() + self.long_docs.len()
     }
 
     /// Every run in hash order: the hash and its documents.
-    pub(crate) fn runs(&self) -> impl Iterator<Item = (u32, &[DocId])> + '_ {
+    pub(crate) fn runs(&self) -> impl Iterator<Item = (u32, Postings<'_>)> + '_ {
         let mut start = 0;
         std::iter::from_fn(move || {
-            let hash = *self.hashes.get(start)?;
-            let end = start + self.hashes[start..].iter().take_while(|h| **h == hash).count();
-            let range = self.resolve((start, end));
+            let hash = hash_of(*self.slots.get(start)?);
+            let end = start + self.slots[start..].iter().take_while(|s| hash_of(**s) == hash).count();
+            let run = self.resolve(start, end);
             start = end;
-            Some((hash, &self.docs[range.0..range.1]))
+            Some((hash, self.postings(run)))
         })
     }
 
     /// Every posting in hash order, then document order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, DocId)> + '_ {
-        self.runs().flat_map(|(hash, docs)| docs.iter().map(move |d| (hash, *d)))
+        self.runs().flat_map(|(hash, docs)| docs.iter().map(move |d| (hash, d)))
     }
 
-    /// The documents in a range from [`Self::run`] or [`Self::lookup_many`].
-    pub(crate) fn docs_in(&self, range: (usize, usize)) -> &[DocId] {
-        &self.docs[range.0..range.1]
+    /// The documents of a run.
+    pub(crate) fn postings(&self, run: Run) -> Postings<'_> {
+        if run.long {
+            Postings { slots: &[], docs: &self.long_docs[run.start..run.end] }
+        } else {
+            Postings { slots: &self.slots[run.start..run.end], docs: &[] }
+        }
     }
 
     /// Where the hashes with the top bits of `hash` lie.
@@ -122,44 +168,44 @@ impl Sorted {
         (self.buckets[b] as usize, self.buckets[b + 1] as usize)
     }
 
-    /// The slots of `hash` among the sorted hashes.
-    fn slots(&self, hash: u32) -> (usize, usize) {
+    /// The slots of `hash`, turned into its run: the slots themselves, or the long run they point to.
+    fn find(&self, hash: u32) -> Run {
         let (lo, hi) = self.bucket(hash);
-        let (start, end) = find_run(&self.hashes[lo..hi], hash, self.bits);
-        (lo + start, lo + end)
+        let (start, end) = find_run(&self.slots[lo..hi], hash, self.bits);
+        self.resolve(lo + start, lo + end)
     }
 
-    /// A hash's slots turned into the range of its documents: the slots themselves, or the long run they point to.
-    fn resolve(&self, (start, end): (usize, usize)) -> (usize, usize) {
-        if end > start && self.docs[start] & LONG_MARK != 0 {
-            self.long[(self.docs[start] & !LONG_MARK) as usize]
+    fn resolve(&self, start: usize, end: usize) -> Run {
+        let first = if end > start { doc_of(self.slots[start]) } else { 0 };
+        if first & LONG_MARK != 0 {
+            let (start, end) = self.long[(first & !LONG_MARK) as usize];
+            Run { start, end, long: true }
         } else {
-            (start, end)
+            Run { start, end, long: false }
         }
     }
 
-    /// The range of `docs` posted under `hash`.
-    pub(crate) fn run(&self, hash: u32) -> (usize, usize) {
-        self.resolve(self.slots(hash))
+    /// The run of `hash`.
+    pub(crate) fn run(&self, hash: u32) -> Run {
+        self.find(hash)
     }
 
-    /// [`Self::run`] of many hashes at once. A review looks up hundreds of hashes in arrays far larger than the
+    /// [`Self::run`] of many hashes at once. A review looks up hundreds of hashes in an array far larger than the
     /// cache. A first pass reads the place where each hash's run should start: those reads are independent of each
-    /// other, so the processor keeps many cache misses under way at once. The second pass finds the slots in lines
-    /// already fetched, and a third reads the first document slot of each the same way, which also says whether
-    /// it points to a long run. One lookup at a time, each would wait out its own misses.
-    pub(crate) fn lookup_many(&self, hashes: &[u32]) -> Vec<(usize, usize)> {
-        let mut fetched = 0u32;
+    /// other, so the processor keeps many cache misses under way at once. The second pass finds the runs in lines
+    /// already fetched; a short run's documents are in the same slots. One lookup at a time, each would wait out
+    /// its own miss.
+    pub(crate) fn lookup_many(&self, hashes: &[u32]) -> Vec<Run> {
+        let mut fetched = 0u64;
         for &hash in hashes {
             let (lo, hi) = self.bucket(hash);
             if hi > lo {
-                fetched ^= self.hashes[lo + guess(hi - lo, hash, self.bits)];
+                fetched ^= self.slots[lo + guess(hi - lo, hash, self.bits)];
             }
         }
         // Keeps the pass from being optimized away; the value itself means nothing.
         std::hint::black_box(fetched);
-        let slots: Vec<(usize, usize)> = hashes.iter().map(|&hash| self.slots(hash)).collect();
-        slots.into_iter().map(|slots| self.resolve(slots)).collect()
+        hashes.iter().map(|&hash| self.find(hash)).collect()
     }
 }
 
@@ -173,7 +219,7 @@ fn top(hash: u32, bits: u32) -> usize {
     (u64::from(hash) >> (32 - bits)) as usize
 }
 
-/// Where `hash` should stand in its bucket's sorted hashes: the hashes are uniform, so the run lies close to where
+/// Where `hash` should stand in its bucket's sorted slots: the hashes are uniform, so the run lies close to where
 /// the hash's remaining bits put it.
 fn guess(len: usize, hash: u32, bits: u32) -> usize {
     let low = 32 - bits;
@@ -181,38 +227,39 @@ fn guess(len: usize, hash: u32, bits: u32) -> usize {
     (((offset * len as u64) >> low) as usize).min(len.saturating_sub(1))
 }
 
-/// The run of `hash` in one bucket's sorted hashes. It walks from the guessed place, as the run is near: a walk of
+/// The slots of `hash` in one bucket's sorted slots. It walks from the guessed place, as the run is near: a walk of
 /// a few steps over one or two cache lines, with branches a processor predicts, beats a binary search whose every
 /// step is a coin toss. A long walk (a skewed bucket) gives way to binary search.
-fn find_run(slice: &[u32], hash: u32, bits: u32) -> (usize, usize) {
+fn find_run(slice: &[u64], hash: u32, bits: u32) -> (usize, usize) {
     const WALK: usize = 64;
     let n = slice.len();
     if n == 0 {
         return (0, 0);
     }
+    let below = |s: &u64| hash_of(*s) < hash;
     let mut start = guess(n, hash, bits);
     let mut steps = 0;
-    if slice[start] < hash {
-        while start < n && slice[start] < hash && steps < WALK {
+    if below(&slice[start]) {
+        while start < n && below(&slice[start]) && steps < WALK {
             start += 1;
             steps += 1;
         }
-        if start < n && slice[start] < hash {
-            start += slice[start..].partition_point(|x| *x < hash);
+        if start < n && below(&slice[start]) {
+            start += slice[start..].partition_point(below);
         }
     } else {
-        while start > 0 && slice[start - 1] >= hash && steps < WALK {
+        while start > 0 && !below(&slice[start - 1]) && steps < WALK {
             start -= 1;
             steps += 1;
         }
-        if start > 0 && slice[start - 1] >= hash {
-            start = slice[..start].partition_point(|x| *x < hash);
+        if start > 0 && !below(&slice[start - 1]) {
+            start = slice[..start].partition_point(below);
         }
     }
     let run = &slice[start..];
-    let end = match run.iter().take(LONG).position(|x| *x != hash) {
+    let end = match run.iter().take(LONG).position(|s| hash_of(*s) != hash) {
         Some(len) => start + len,
-        None => start + run.partition_point(|x| *x <= hash),
+        None => start + run.partition_point(|s| hash_of(*s) <= hash),
     };
     (start, end)
 }
@@ -236,12 +283,13 @@ mod tests {
             }
             values.sort_unstable();
             let top = 0x1234u32 << 16;
-            let slice: Vec<u32> = values.iter().map(|v| top | v).collect();
+            let hashes: Vec<u32> = values.iter().map(|v| top | v).collect();
+            let slice: Vec<u64> = (0u64..).zip(&hashes).map(|(doc, h)| (u64::from(*h) << 32) | doc).collect();
             let hash = top | probe;
-            let expected = (slice.partition_point(|x| *x < hash), slice.partition_point(|x| *x <= hash));
+            let expected = (hashes.partition_point(|x| *x < hash), hashes.partition_point(|x| *x <= hash));
             proptest::prop_assert_eq!(find_run(&slice, hash, 16), expected);
-            if let Some(&present) = slice.get(slice.len() / 2) {
-                let expected = (slice.partition_point(|x| *x < present), slice.partition_point(|x| *x <= present));
+            if let Some(&present) = hashes.get(hashes.len() / 2) {
+                let expected = (hashes.partition_point(|x| *x < present), hashes.partition_point(|x| *x <= present));
                 proptest::prop_assert_eq!(find_run(&slice, present, 16), expected);
             }
         }
@@ -269,10 +317,13 @@ mod tests {
             let mut probes: Vec<u32> = pairs.iter().map(|p| (p >> 32) as u32).chain(absent).collect();
             probes.sort_unstable();
             probes.dedup();
-            for (&hash, range) in probes.iter().zip(sorted.lookup_many(&probes)) {
+            for (&hash, run) in probes.iter().zip(sorted.lookup_many(&probes)) {
                 let expected = expect(hash);
-                proptest::prop_assert_eq!(sorted.docs_in(range), expected.as_slice());
-                proptest::prop_assert_eq!(sorted.docs_in(sorted.run(hash)), expected.as_slice());
+                proptest::prop_assert_eq!(sorted.postings(run).to_vec(), expected.clone());
+                proptest::prop_assert_eq!(sorted.postings(sorted.run(hash)).to_vec(), expected.clone());
+                for doc in 0..expected.last().map_or(0, |d| d + 2) {
+                    proptest::prop_assert_eq!(sorted.postings(run).contains(doc), expected.contains(&doc));
+                }
             }
             let back: Vec<u64> = sorted.iter().map(|(h, d)| (u64::from(h) << 32) | u64::from(d)).collect();
             proptest::prop_assert_eq!(&back, &pairs);
