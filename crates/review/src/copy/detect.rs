@@ -444,8 +444,12 @@ fn spread(g: Bigram) -> u64 {
     g.wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
+fn bigram(first: char, second: char) -> Bigram {
+    (u64::from(first) << 32) | u64::from(second)
+}
+
 fn bigrams(chars: &[char]) -> Vec<Bigram> {
-    let mut out: Vec<Bigram> = chars.windows(2).map(|w| (u64::from(w[0]) << 32) | u64::from(w[1])).collect();
+    let mut out: Vec<Bigram> = chars.windows(2).map(|w| bigram(w[0], w[1])).collect();
     out.sort_unstable();
     out.dedup();
     out
@@ -596,7 +600,7 @@ impl Shared {
 
     fn count(&mut self, chars: &[char], target: u32, grams: &OpenGrams) {
         for w in chars.windows(2) {
-            let Some(id) = grams.id((u64::from(w[0]) << 32) | u64::from(w[1])) else { continue };
+            let Some(id) = grams.id(bigram(w[0], w[1])) else { continue };
             if std::mem::replace(&mut self.stamp[id as usize], target + 1) == target + 1 {
                 continue;
             }

@@ -147,42 +147,23 @@ pub fn short(hash: u64) -> u32 {
     (hash >> 32) as u32
 }
 
-/// The postings of templates kept apart from the rest: for what was merged, each hash's run of documents (built in
-/// one pass over the sorted postings) found by one map lookup; a small map for what was added since.
+/// The postings of templates kept apart from the rest, laid out as the index's own, and a small map for what was
+/// added since.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Posted {
-    runs: FxHashMap<u32, (u32, u32)>,
-    docs: Vec<DocId>,
-    last: Option<u32>,
+    merged: Sorted,
     pending: FxHashMap<u32, Vec<DocId>>,
 }
 
 impl Posted {
-    fn clear(&mut self) {
-        *self = Self::default();
-    }
-
-    /// Appends a posting that sorts after every one before it.
-    fn push_sorted(&mut self, hash: u32, doc: DocId) {
-        let at = self.docs.len() as u32;
-        self.docs.push(doc);
-        match self.runs.get_mut(&hash) {
-            Some(run) if self.last == Some(hash) => run.1 = at + 1,
-            _ => {
-                self.runs.insert(hash, (at, at + 1));
-            }
-        }
-        self.last = Some(hash);
-    }
-
     fn add(&mut self, hash: u32, doc: DocId) {
         self.pending.entry(hash).or_default().push(doc);
     }
 
     /// The documents under `hash`: the merged ones in document order, then those added since.
-    fn get(&self, hash: u32) -> (&[DocId], &[DocId]) {
-        let merged = self.runs.get(&hash).map_or(&[][..], |&(start, end)| &self.docs[start as usize..end as usize]);
-        (merged, self.pending.get(&hash).map_or(&[][..], Vec::as_slice))
+    fn get(&self, hash: u32) -> impl Iterator<Item = DocId> + '_ {
+        let pending = self.pending.get(&hash).map_or(&[][..], Vec::as_slice);
+        self.merged.postings(self.merged.run(hash)).iter().chain(pending.iter().copied())
     }
 }
 
@@ -364,18 +345,22 @@ impl Index {
     /// Recomputes what depends on the sorted postings: author counts of common hashes
     /// and the special postings.
     pub(crate) fn count_common_authors(&mut self) {
-        let (templates, info) = (&mut self.templates, &self.info);
-        templates.clear();
+        let info = &self.info;
         let template = |d: DocId| matches!(info[d as usize], DocInfo { kind: DocKind::Template, removed: false, .. });
         // The postings are sorted by hash, then document: so are these, taken in order.
-        for (h, d) in self.sorted.iter().filter(|(_, d)| template(*d)) {
-            templates.push_sorted(h, d);
-        }
+        let pairs: Vec<u64> = self
+            .sorted
+            .iter()
+            .filter(|(_, d)| template(*d))
+            .map(|(h, d)| (u64::from(h) << 32) | u64::from(d))
+            .collect();
+        let mut templates = Posted { merged: Sorted::from_pairs(&pairs), pending: FxHashMap::default() };
         for (&h, docs) in &self.pending {
             for &d in docs.iter().filter(|d| info[**d as usize].kind == DocKind::Template) {
                 templates.add(h, d);
             }
         }
+        self.templates = templates;
         self.earlier_of_author.clear();
         for (doc, info) in (0..).zip(&self.info) {
             if info.kind == DocKind::PreviousYear && !info.removed && info.author != u32::MAX {
@@ -408,8 +393,7 @@ impl Index {
 
     /// Templates posted under a hash.
     pub fn templates_posted(&self, hash: u32) -> impl Iterator<Item = DocId> + '_ {
-        let (merged, pending) = self.templates.get(hash);
-        merged.iter().chain(pending).copied()
+        self.templates.get(hash)
     }
 
     /// An author's earlier-year materials (removed ones included: callers check).

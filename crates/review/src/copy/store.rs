@@ -150,7 +150,8 @@ pub fn read_index(input: impl Read) -> Result<Index, IndexError> {
     let postings = input.u32s()?;
     if hashes.len() != postings.len()
         || postings.iter().any(|d| *d as usize >= docs)
-        || hashes.windows(2).any(|w| w[0] > w[1])
+        // Lookups rely on the order: by hash, then document, each posting once.
+        || (1..hashes.len()).any(|i| (hashes[i - 1], postings[i - 1]) >= (hashes[i], postings[i]))
     {
         return Err(IndexError::Corrupt("倒排表不一致".into()));
     }
