@@ -39,6 +39,11 @@ pub fn kgram_hashes(chars: &[char], k: usize) -> Vec<u64> {
     hashes
 }
 
+/// A bijection that spreads a selected (and so small) fingerprint hash over the whole range again.
+pub(crate) fn remix(hash: u64) -> u64 {
+    finish(hash ^ 0x2545_F491_4F6C_DD1D)
+}
+
 fn finish(mut x: u64) -> u64 {
     x ^= x >> 33;
     x = x.wrapping_mul(0xFF51_AFD7_ED55_8CCD);

@@ -142,9 +142,11 @@ pub fn chars_hashes(chars: &[char], params: Params) -> Vec<u32> {
 }
 
 /// The 32 bits of a fingerprint the index keeps; a rare collision only adds a candidate
-/// that verification against the text then drops.
+/// that verification against the text then drops. Winnowing keeps the smallest hash of each window, so fingerprints
+/// crowd towards zero; mixed once more, they spread evenly again, which the layout of the postings relies on (each
+/// run stands near the place its hash points to in proportion).
 pub fn short(hash: u64) -> u32 {
-    (hash >> 32) as u32
+    (super::fingerprint::remix(hash) >> 32) as u32
 }
 
 /// The postings of templates kept apart from the rest, laid out as the index's own, and a small map for what was

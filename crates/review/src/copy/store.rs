@@ -10,7 +10,7 @@ use super::postings::Sorted;
 
 const MAGIC: &[u8; 8] = b"MJINDEX\0";
 /// Bumped whenever the layout or the fingerprinting changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 fn put_u32(out: &mut impl Write, v: u32) -> io::Result<()> {
     out.write_all(&v.to_le_bytes())
