@@ -3,6 +3,7 @@
 //! and, for clauses no exact run explains, near-duplicate clauses by char-bigram overlap
 //! (tier `near`: a few chars changed, synonyms swapped, clauses reordered).
 
+use std::collections::BinaryHeap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -142,27 +143,32 @@ thread_local! {
 #[derive(Debug, Default)]
 struct Scores {
     score: Vec<f32>,
-    /// Documents with a non-zero score, so that ranking and clearing visit only them.
+    /// `touched[..count]`: documents with a non-zero score, so that ranking and clearing visit only them. Sized to
+    /// the table, so that `add` writes its document unconditionally and counts it only if new: whether a document
+    /// is new is a coin toss, and a branch on it mispredicted about every third posting.
     touched: Vec<DocId>,
+    count: usize,
 }
 
 impl Scores {
     fn reset(&mut self, docs: usize) {
-        for &doc in &self.touched {
+        for &doc in &self.touched[..self.count] {
             self.score[doc as usize] = 0.0;
         }
-        self.touched.clear();
+        self.count = 0;
         if self.score.len() < docs {
             self.score.resize(docs, 0.0);
+            // One more than the documents: a document already counted is still written, one place past the last.
+            self.touched.resize(docs + 1, 0);
         }
     }
 
     fn add(&mut self, doc: DocId, weight: f32) {
         let slot = &mut self.score[doc as usize];
-        if *slot == 0.0 {
-            self.touched.push(doc);
-        }
+        let new = usize::from(*slot == 0.0);
         *slot += weight;
+        self.touched[self.count] = doc;
+        self.count += new;
     }
 
     /// The best `max` of others' documents, best first (ties by document number), and the same author's earlier
@@ -175,23 +181,19 @@ impl Scores {
         own_earlier: &[DocId],
         relation: impl Fn(DocId) -> Relation,
     ) -> (Vec<DocId>, Vec<DocId>) {
-        let order = |a: &(DocId, f32), b: &(DocId, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        let mut scored: Vec<(DocId, f32)> = self.touched.iter().map(|&d| (d, self.score[d as usize])).collect();
+        let touched = &self.touched[..self.count];
         let mut take = max + 8;
-        let best = loop {
-            let n = take.min(scored.len());
-            if n > 0 && n < scored.len() {
-                scored.select_nth_unstable_by(n - 1, order);
-            }
-            let head = &mut scored[..n];
-            head.sort_unstable_by(order);
-            let others: Vec<DocId> =
-                head.iter().map(|(d, _)| *d).filter(|d| relation(*d) == Relation::Other).take(max).collect();
-            if others.len() >= max || n == scored.len() {
-                break others;
+        let mut best = self.best(touched, take);
+        let mut others: Vec<DocId> = Vec::new();
+        loop {
+            others.clear();
+            others.extend(best.iter().copied().filter(|d| relation(*d) == Relation::Other).take(max));
+            if others.len() >= max || best.len() == touched.len() {
+                break;
             }
             take *= 4;
-        };
+            best = self.best(touched, take);
+        }
         let mut previous: Vec<DocId> = own_earlier
             .iter()
             .copied()
@@ -199,9 +201,51 @@ impl Scores {
             .collect();
         previous.sort_unstable();
         previous.dedup();
-        (best, previous)
+        (others, previous)
+    }
+
+    /// The `n` best scored documents, best first (ties by document number). A heap of the best so far, its worst on
+    /// top, turns most documents away with one comparison; selecting among all of them moved every one.
+    fn best(&self, touched: &[DocId], n: usize) -> Vec<DocId> {
+        let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(n);
+        for &doc in touched {
+            let entry = Ranked(doc, self.score[doc as usize]);
+            if heap.len() < n {
+                heap.push(entry);
+            } else if let Some(mut worst) = heap.peek_mut() {
+                if entry < *worst {
+                    *worst = entry;
+                }
+            }
+        }
+        heap.into_sorted_vec().into_iter().map(|Ranked(doc, _)| doc).collect()
     }
 }
+
+/// A scored document, ordered best first: higher score, then lower document number. The order is total, so the
+/// best `n` are the same however the documents come.
+#[derive(Debug, Clone, Copy)]
+struct Ranked(DocId, f32);
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other.1.total_cmp(&self.1).then(self.0.cmp(&other.0))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Ranked {}
 
 /// Candidate retrieval alone, the first step of [`find`]: the documents sharing fingerprints with a text of these
 /// significant chars (a skeleton's, or [`super::significant_chars`] of a raw text), best first, and the same
@@ -707,6 +751,30 @@ mod tests {
             let clauses = clauses(&query.text, &query.skeleton);
             let found = near_clauses(&query.skeleton, &clauses, &[], &docs, &options);
             proptest::prop_assert_eq!(found, near_by_brute_force(&query, &docs, &options));
+        }
+
+        /// The heap keeps the same best documents, in the same order, as sorting every scored one; tied scores and
+        /// documents added many times included.
+        #[test]
+        fn best_documents_equal_a_sort_of_all(
+            postings in proptest::collection::vec((0u32..300, 1u8..4), 0..600),
+            n in 1usize..40,
+        ) {
+            let mut scores = Scores::default();
+            scores.reset(300);
+            for &(doc, weight) in &postings {
+                scores.add(doc, f32::from(weight) / 4.0);
+            }
+            let mut all: Vec<DocId> = postings.iter().map(|(doc, _)| *doc).collect();
+            all.sort_unstable();
+            all.dedup();
+            proptest::prop_assert_eq!(scores.touched[..scores.count].len(), all.len());
+            all.sort_by(|a, b| Ranked(*a, scores.score[*a as usize]).cmp(&Ranked(*b, scores.score[*b as usize])));
+            all.truncate(n);
+            proptest::prop_assert_eq!(scores.best(&scores.touched[..scores.count], n), all);
+            // Cleared for the next review: nothing left scored.
+            scores.reset(300);
+            proptest::prop_assert!(scores.score.iter().all(|s| *s == 0.0));
         }
     }
 }
