@@ -151,6 +151,10 @@ struct Scores {
 }
 
 impl Scores {
+    fn touched(&self) -> &[DocId] {
+        &self.touched[..self.count]
+    }
+
     fn reset(&mut self, docs: usize) {
         for &doc in &self.touched[..self.count] {
             self.score[doc as usize] = 0.0;
@@ -181,18 +185,17 @@ impl Scores {
         own_earlier: &[DocId],
         relation: impl Fn(DocId) -> Relation,
     ) -> (Vec<DocId>, Vec<DocId>) {
-        let touched = &self.touched[..self.count];
         let mut take = max + 8;
-        let mut best = self.best(touched, take);
+        let mut best = self.best(take);
         let mut others: Vec<DocId> = Vec::new();
         loop {
             others.clear();
             others.extend(best.iter().copied().filter(|d| relation(*d) == Relation::Other).take(max));
-            if others.len() >= max || best.len() == touched.len() {
+            if others.len() >= max || best.len() == self.count {
                 break;
             }
             take *= 4;
-            best = self.best(touched, take);
+            best = self.best(take);
         }
         let mut previous: Vec<DocId> = own_earlier
             .iter()
@@ -206,9 +209,9 @@ impl Scores {
 
     /// The `n` best scored documents, best first (ties by document number). A heap of the best so far, its worst on
     /// top, turns most documents away with one comparison; selecting among all of them moved every one.
-    fn best(&self, touched: &[DocId], n: usize) -> Vec<DocId> {
+    fn best(&self, n: usize) -> Vec<DocId> {
         let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(n);
-        for &doc in touched {
+        for &doc in self.touched() {
             let entry = Ranked(doc, self.score[doc as usize]);
             if heap.len() < n {
                 heap.push(entry);
@@ -768,10 +771,10 @@ mod tests {
             let mut all: Vec<DocId> = postings.iter().map(|(doc, _)| *doc).collect();
             all.sort_unstable();
             all.dedup();
-            proptest::prop_assert_eq!(scores.touched[..scores.count].len(), all.len());
+            proptest::prop_assert_eq!(scores.touched().len(), all.len());
             all.sort_by(|a, b| Ranked(*a, scores.score[*a as usize]).cmp(&Ranked(*b, scores.score[*b as usize])));
             all.truncate(n);
-            proptest::prop_assert_eq!(scores.best(&scores.touched[..scores.count], n), all);
+            proptest::prop_assert_eq!(scores.best(n), all);
             // Cleared for the next review: nothing left scored.
             scores.reset(300);
             proptest::prop_assert!(scores.score.iter().all(|s| *s == 0.0));
